@@ -1,0 +1,205 @@
+//! `/v1/customers`: the billing system's customers.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::components::parse_name;
+use super::extract::JsonBody;
+use super::pagination;
+use super::write::{change, read};
+use super::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::db::audit::{self, snapshot};
+use crate::db::customers::{self as store, Customer, CustomerFields};
+use crate::db::{DbConnection, now};
+use crate::domain::{format_instant, parse_external_id, parse_region};
+
+#[derive(Serialize)]
+pub struct CustomerView {
+    external_id: String,
+    name: String,
+    region: Option<String>,
+    created_at: String,
+    updated_at: String,
+    #[serde(skip)]
+    id: i64,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(c: Customer) -> CustomerView {
+        CustomerView {
+            id: c.id,
+            external_id: c.external_id,
+            name: c.name,
+            region: c.region,
+            created_at: format_instant(c.created_at),
+            updated_at: format_instant(c.updated_at),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCustomer {
+    external_id: String,
+    name: String,
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::nullable")]
+    region: Option<Option<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    region: Option<String>,
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::after_id(q.after.as_deref())?;
+    let region = q.region.clone();
+    let rows = read(&state, move |conn| {
+        Ok(store::list_customers(
+            conn,
+            region.as_deref(),
+            after,
+            limit + 1,
+        )?)
+    })
+    .await?;
+    let views: Vec<CustomerView> = rows.into_iter().map(Into::into).collect();
+    Ok(pagination::respond(&req, views, limit, |c| {
+        c.id.to_string()
+    }))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    external_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let external_id = external_id.into_inner();
+    let customer = read(&state, move |conn| existing(conn, &external_id)).await?;
+    Ok(HttpResponse::Ok().json(CustomerView::from(customer)))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: JsonBody<NewCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.value;
+    let external_id = parse_external_id("external_id", &new.external_id)?;
+    let name = parse_name("name", &new.name)?;
+    let region = new
+        .region
+        .as_deref()
+        .map(|r| parse_region("region", r))
+        .transpose()?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            if store::find_customer(conn, &external_id)?.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "customer `{external_id}` already exists"
+                )));
+            }
+            let at = now();
+            store::insert_customer(
+                conn,
+                &CustomerFields {
+                    external_id: &external_id,
+                    name: &name,
+                    region: region.as_deref(),
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            let after = snapshot(&CustomerView::from(existing(conn, &external_id)?));
+            audit::record(
+                conn,
+                caller,
+                "customer.create",
+                &external_id,
+                None,
+                Some(&after),
+            )?;
+            Ok((StatusCode::CREATED, after))
+        },
+    )
+    .await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    external_id: web::Path<String>,
+    body: JsonBody<CustomerPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let external_id = external_id.into_inner();
+    let patch = body.value;
+    let name = patch
+        .name
+        .as_deref()
+        .map(|n| parse_name("name", n))
+        .transpose()?;
+    let region = patch
+        .region
+        .map(|r| r.as_deref().map(|r| parse_region("region", r)).transpose())
+        .transpose()?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = existing(conn, &external_id)?;
+            let region = region.clone().unwrap_or_else(|| before.region.clone());
+            store::update_customer(
+                conn,
+                before.id,
+                &CustomerFields {
+                    external_id: &before.external_id,
+                    name: name.as_deref().unwrap_or(&before.name),
+                    region: region.as_deref(),
+                    created_at: before.created_at,
+                    updated_at: now(),
+                },
+            )?;
+            let after = snapshot(&CustomerView::from(existing(conn, &external_id)?));
+            let before = snapshot(&CustomerView::from(before));
+            audit::record(
+                conn,
+                caller,
+                "customer.update",
+                &external_id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok((StatusCode::OK, after))
+        },
+    )
+    .await
+}
+
+pub fn existing(conn: &mut DbConnection, external_id: &str) -> Result<Customer, ApiError> {
+    store::find_customer(conn, external_id)?
+        .ok_or_else(|| ApiError::NotFound(format!("no customer `{external_id}`")))
+}

@@ -1,0 +1,174 @@
+//! Request extractors: the access check, the caller, JSON bodies with errors that say where.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+use sha2::{Digest, Sha256};
+
+use super::{ApiError, AppState};
+use crate::auth::{Access, AuthError, Caller, Keys};
+
+/// Route middleware: checks the bearer token against the route's access before any extractor runs.
+pub async fn authorize<B: MessageBody>(
+    access: Access,
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    if access != Access::Public {
+        let caller = caller_of(&req, access)?;
+        req.extensions_mut().insert(caller);
+    }
+    next.call(req).await
+}
+
+fn caller_of(req: &ServiceRequest, access: Access) -> Result<Caller, ApiError> {
+    let keys = req
+        .app_data::<web::Data<Keys>>()
+        .ok_or_else(|| ApiError::Unauthorized("no JWT keys configured".into()))?;
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::Unauthorized("missing `Authorization: Bearer <token>`".into()))?;
+    keys.authorize(token.trim(), access).map_err(|e| match e {
+        AuthError::Unauthenticated(why) => ApiError::Unauthorized(why),
+        AuthError::Forbidden(why) => ApiError::Forbidden(why),
+    })
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            req.extensions()
+                .get::<Caller>()
+                .cloned()
+                .ok_or_else(|| ApiError::Unauthorized("missing bearer token".into())),
+        )
+    }
+}
+
+/// A JSON body read within the size limit, with its fingerprint for idempotency.
+pub struct JsonBody<T> {
+    pub value: T,
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<JsonBody<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(1 << 20, |s| s.body_limit);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        let request_line = format!("{} {}?{}", req.method(), req.path(), req.query_string());
+        Box::pin(async move {
+            if declared.is_some_and(|n| n > limit) {
+                return Err(ApiError::TooLarge(limit));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::BadRequest(format!("could not read body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::TooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let value = parse_json(&body)?;
+            Ok(JsonBody {
+                value,
+                fingerprint: fingerprint(&request_line, &body),
+            })
+        })
+    }
+}
+
+pub fn fingerprint(request_line: &str, body: &[u8]) -> String {
+    let mut hash = Sha256::new();
+    hash.update(request_line.as_bytes());
+    hash.update([0]);
+    hash.update(body);
+    hex::encode(hash.finalize())
+}
+
+/// Malformed JSON and unknown fields are 400; a missing or ill-typed field is a 422 naming it.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            Category::Data if inner.to_string().starts_with("unknown field") => {
+                ApiError::BadRequest(format!("{inner} (at `{path}`)"))
+            }
+            Category::Data => ApiError::invalid(path, inner.to_string()),
+            Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
+                ApiError::BadRequest("the request body is empty; a JSON object is expected".into())
+            }
+            _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Query strings: unknown parameters are 400 (a typo must not silently widen a filter).
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let text = err.to_string();
+    if text.contains("unknown field") {
+        ApiError::BadRequest(text).into()
+    } else {
+        ApiError::invalid("query", text).into()
+    }
+}
+
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("no such resource: {err}")).into()
+}
+
+/// The `Idempotency-Key` header, if sent.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+/// For PATCH bodies: a present `null` becomes `Some(None)`, an absent field stays `None`.
+pub fn nullable<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
+}

@@ -1,0 +1,93 @@
+//! HTTP API v1. The route table below is the one list of routes: it registers them, wraps each
+//! in its access check, and the tests compare it with `openapi.yaml` and walk it with every role.
+
+mod audit;
+mod components;
+mod customers;
+pub mod error;
+pub mod extract;
+mod health;
+mod pagination;
+mod plans;
+mod subscriptions;
+mod write;
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, HttpResponse, guard, web};
+
+use crate::auth::Access;
+use crate::db::Db;
+pub use error::ApiError;
+
+/// What every handler shares.
+pub struct AppState {
+    pub db: Db,
+    pub body_limit: usize,
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+macro_rules! routes {
+    ($($method:ident $path:literal $access:ident => $handler:path,)*) => {
+        pub const ROUTES: &[Route] = &[
+            $(Route { method: stringify!($method), path: $path, access: Access::$access },)*
+        ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        .guard(guard::Method(actix_web::http::Method::$method))
+                        .wrap(from_fn(|req, next| extract::authorize(Access::$access, req, next)))
+                        .to($handler),
+                );
+            )*
+            cfg.default_service(web::to(unrouted));
+        }
+    };
+}
+
+routes! {
+    GET    "/healthz"                                   Public => health::alive,
+    GET    "/readyz"                                    Public => health::ready,
+    GET    "/v1/components"                             Read   => components::list,
+    POST   "/v1/components"                             Admin  => components::create,
+    GET    "/v1/components/{key}"                       Read   => components::get,
+    PATCH  "/v1/components/{key}"                       Admin  => components::update,
+    DELETE "/v1/components/{key}"                       Admin  => components::delete,
+    GET    "/v1/plans"                                  Read   => plans::list,
+    POST   "/v1/plans"                                  Admin  => plans::create,
+    GET    "/v1/plans/{key}"                            Read   => plans::get,
+    POST   "/v1/plans/{key}/versions"                   Admin  => plans::add_version,
+    GET    "/v1/customers"                              Read   => customers::list,
+    POST   "/v1/customers"                              Admin  => customers::create,
+    GET    "/v1/customers/{external_id}"                Read   => customers::get,
+    PATCH  "/v1/customers/{external_id}"                Admin  => customers::update,
+    GET    "/v1/customers/{external_id}/subscriptions"  Read   => subscriptions::list_for_customer,
+    POST   "/v1/customers/{external_id}/subscriptions"  Admin  => subscriptions::create,
+    GET    "/v1/subscriptions/{id}"                     Read   => subscriptions::get,
+    PATCH  "/v1/subscriptions/{id}"                     Admin  => subscriptions::update,
+    GET    "/v1/audit"                                  Admin  => audit::list,
+}
+
+/// 405 when the path exists under another method, 404 otherwise; both as problem+json.
+async fn unrouted(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|r| actix_web::dev::ResourceDef::new(r.path).is_match(req.path()))
+        .map(|r| r.method)
+        .collect();
+    if allowed.is_empty() {
+        Err(ApiError::NotFound(format!("no route {}", req.path())))
+    } else {
+        Err(ApiError::MethodNotAllowed(format!(
+            "{} is not allowed here; allowed: {}",
+            req.method(),
+            allowed.join(", ")
+        )))
+    }
+}

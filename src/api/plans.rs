@@ -1,0 +1,236 @@
+//! `/v1/plans`: SLA contract templates with immutable versions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::components::{parse_description, parse_name};
+use super::extract::JsonBody;
+use super::pagination;
+use super::write::{change, read};
+use super::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::db::audit::{self, snapshot};
+use crate::db::catalog::{self, NewPlanVersion, Plan, VersionWithComponents};
+use crate::db::{DbConnection, now};
+use crate::domain::plan::{PlanVersionSpec, VersionInput};
+use crate::domain::{Money, format_instant, parse_key};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlan {
+    key: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    version: VersionInput,
+}
+
+#[derive(Serialize)]
+pub struct VersionView {
+    version: i32,
+    #[serde(flatten)]
+    spec: Option<PlanVersionSpec>,
+    created_at: String,
+}
+
+#[derive(Serialize)]
+pub struct PlanView {
+    key: String,
+    name: String,
+    description: String,
+    created_at: String,
+    versions: Vec<VersionView>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+fn view(plan: Plan, versions: Vec<VersionWithComponents>) -> PlanView {
+    PlanView {
+        versions: versions
+            .into_iter()
+            .filter(|v| v.version.plan_key == plan.key)
+            .map(version_view)
+            .collect(),
+        key: plan.key,
+        name: plan.name,
+        description: plan.description,
+        created_at: format_instant(plan.created_at),
+    }
+}
+
+fn version_view(v: VersionWithComponents) -> VersionView {
+    VersionView {
+        version: v.version.version,
+        spec: serde_json::from_str(&v.version.terms).ok(),
+        created_at: format_instant(v.version.created_at),
+    }
+}
+
+fn load(conn: &mut DbConnection, key: &str) -> Result<PlanView, ApiError> {
+    let plan = catalog::find_plan(conn, key)?
+        .ok_or_else(|| ApiError::NotFound(format!("no plan `{key}`")))?;
+    let versions = catalog::versions_of(conn, &[plan.key.clone()])?;
+    Ok(view(plan, versions))
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(q.limit)?;
+    let after = q.after.clone().unwrap_or_default();
+    let views = read(&state, move |conn| {
+        let plans = catalog::list_plans(conn, &after, limit + 1)?;
+        let keys: Vec<String> = plans.iter().map(|p| p.key.clone()).collect();
+        let mut versions = catalog::versions_of(conn, &keys)?;
+        Ok(plans
+            .into_iter()
+            .map(|p| {
+                let (mine, rest) = versions
+                    .drain(..)
+                    .partition(|v| v.version.plan_key == p.key);
+                versions = rest;
+                view(p, mine)
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(pagination::respond(&req, views, limit, |p| p.key.clone()))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let plan = read(&state, move |conn| load(conn, &key)).await?;
+    Ok(HttpResponse::Ok().json(plan))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: JsonBody<NewPlan>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.value;
+    let plan = Plan {
+        key: parse_key("key", &new.key)?,
+        name: parse_name("name", &new.name)?,
+        description: parse_description(&new.description)?,
+        created_at: 0,
+    };
+    let version = new.version.validate("version.")?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            if catalog::find_plan(conn, &plan.key)?.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "plan `{}` already exists",
+                    plan.key
+                )));
+            }
+            catalog::insert_plan(
+                conn,
+                &Plan {
+                    created_at: now(),
+                    ..plan.clone()
+                },
+            )?;
+            write_version(conn, &plan.key, 1, &version, "version.")?;
+            let after = snapshot(&load(conn, &plan.key)?);
+            audit::record(conn, caller, "plan.create", &plan.key, None, Some(&after))?;
+            Ok((StatusCode::CREATED, after))
+        },
+    )
+    .await
+}
+
+pub async fn add_version(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    key: web::Path<String>,
+    body: JsonBody<VersionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let version = body.value.validate("")?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = load(conn, &key)?;
+            if let Some(last) = before.versions.last() {
+                let latest = last
+                    .spec
+                    .as_ref()
+                    .map(|s| s.effective_from.as_str())
+                    .unwrap_or_default();
+                if version.effective_from.as_str() <= latest {
+                    return Err(ApiError::invalid(
+                        "effective_from",
+                        format!("must be later than the latest version's {latest}"),
+                    ));
+                }
+            }
+            let number = before.versions.last().map_or(1, |v| v.version + 1);
+            write_version(conn, &key, number, &version, "")?;
+            let after = snapshot(&load(conn, &key)?);
+            audit::record(
+                conn,
+                caller,
+                "plan.add_version",
+                &key,
+                Some(&snapshot(&before)),
+                Some(&after),
+            )?;
+            Ok((StatusCode::CREATED, after))
+        },
+    )
+    .await
+}
+
+fn write_version(
+    conn: &mut DbConnection,
+    plan_key: &str,
+    number: i32,
+    v: &PlanVersionSpec,
+    prefix: &str,
+) -> Result<(), ApiError> {
+    let price = Money::parse("price", &v.price.amount, &v.price.currency)?;
+    let unknown = catalog::unknown_components(conn, &v.components)?;
+    if let Some(first) = unknown.first() {
+        let i = v.components.iter().position(|c| c == first).unwrap_or(0);
+        return Err(ApiError::invalid(
+            format!("{prefix}components[{i}]"),
+            format!("unknown components: {}", unknown.join(", ")),
+        ));
+    }
+    let terms = serde_json::to_string(v).map_err(ApiError::internal)?;
+    catalog::insert_version(
+        conn,
+        &NewPlanVersion {
+            plan_key,
+            version: number,
+            effective_from: &v.effective_from,
+            price_minor: price.minor,
+            currency: price.currency.code(),
+            terms: &terms,
+            created_at: now(),
+        },
+        &v.components,
+    )?;
+    Ok(())
+}

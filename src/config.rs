@@ -1,0 +1,69 @@
+//! Settings from the environment (each also a flag of `serve`). Secrets are never printed.
+
+use clap::Args;
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `postgres://user@host/db` for PostgreSQL, or a SQLite file path (`sqlite://` optional).
+    #[arg(long, env = "SLA_DATABASE_URL", default_value = "sla-ledger.db")]
+    pub database_url: String,
+
+    /// Connections in the pool.
+    #[arg(long, env = "SLA_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub pool_size: u32,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct JwtSettings {
+    /// Shared secret for HS256 tokens.
+    #[arg(long, env = "SLA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file with an RSA (RS256) or EC P-256 (ES256) public key.
+    #[arg(long, env = "SLA_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<std::path::PathBuf>,
+
+    /// Required `iss` claim, checked when set.
+    #[arg(long, env = "SLA_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, checked when set.
+    #[arg(long, env = "SLA_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+}
+
+impl JwtSettings {
+    pub fn keys(&self) -> Result<crate::auth::Keys, String> {
+        let pem = match &self.jwt_public_key_file {
+            None => None,
+            Some(path) => Some(
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            ),
+        };
+        crate::auth::Keys::new(
+            self.jwt_secret.as_deref(),
+            pem.as_deref(),
+            self.jwt_issuer.clone(),
+            self.jwt_audience.clone(),
+        )
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    #[arg(long, env = "SLA_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Largest request body in bytes; larger is a 413.
+    #[arg(long, env = "SLA_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
+    pub body_limit: usize,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, env = "SLA_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Do not apply pending migrations at start.
+    #[arg(long)]
+    pub no_migrate: bool,
+}

@@ -1,0 +1,143 @@
+//! Customers and their subscriptions.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{customers, subscriptions};
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = customers)]
+pub struct Customer {
+    pub id: i64,
+    pub external_id: String,
+    pub name: String,
+    pub region: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = customers, treat_none_as_null = true)]
+pub struct CustomerFields<'a> {
+    pub external_id: &'a str,
+    pub name: &'a str,
+    pub region: Option<&'a str>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn find_customer(conn: &mut DbConnection, external_id: &str) -> QueryResult<Option<Customer>> {
+    customers::table
+        .filter(customers::external_id.eq(external_id))
+        .select(Customer::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn customer_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Customer> {
+    customers::table
+        .find(id)
+        .select(Customer::as_select())
+        .first(conn)
+}
+
+pub fn list_customers(
+    conn: &mut DbConnection,
+    region: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Customer>> {
+    let mut query = customers::table
+        .filter(customers::id.gt(after))
+        .order(customers::id.asc())
+        .limit(limit)
+        .select(Customer::as_select())
+        .into_boxed();
+    if let Some(region) = region {
+        query = query.filter(customers::region.eq(region.to_owned()));
+    }
+    query.load(conn)
+}
+
+pub fn insert_customer(conn: &mut DbConnection, fields: &CustomerFields<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, customers, fields)
+}
+
+pub fn update_customer(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &CustomerFields<'_>,
+) -> QueryResult<()> {
+    diesel::update(customers::table.find(id))
+        .set(fields)
+        .execute(conn)
+        .map(drop)
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = subscriptions)]
+pub struct Subscription {
+    pub id: i64,
+    pub customer_id: i64,
+    pub plan_key: String,
+    pub start_at: i64,
+    pub end_at: Option<i64>,
+    pub fee_override_minor: Option<i64>,
+    pub fee_override_currency: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = subscriptions, treat_none_as_null = true)]
+pub struct SubscriptionFields<'a> {
+    pub customer_id: i64,
+    pub plan_key: &'a str,
+    pub start_at: i64,
+    pub end_at: Option<i64>,
+    pub fee_override_minor: Option<i64>,
+    pub fee_override_currency: Option<&'a str>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn find_subscription(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Subscription>> {
+    subscriptions::table
+        .find(id)
+        .select(Subscription::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn subscriptions_of(
+    conn: &mut DbConnection,
+    customer_id: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Subscription>> {
+    subscriptions::table
+        .filter(subscriptions::customer_id.eq(customer_id))
+        .filter(subscriptions::id.gt(after))
+        .order(subscriptions::id.asc())
+        .limit(limit)
+        .select(Subscription::as_select())
+        .load(conn)
+}
+
+pub fn insert_subscription(
+    conn: &mut DbConnection,
+    fields: &SubscriptionFields<'_>,
+) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, subscriptions, fields)
+}
+
+pub fn update_subscription(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &SubscriptionFields<'_>,
+) -> QueryResult<()> {
+    diesel::update(subscriptions::table.find(id))
+        .set(fields)
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,107 @@
+// Written by hand in types both backends share (BigInt, Integer, Text); instants are unix seconds.
+
+diesel::table! {
+    components (key) {
+        key -> Text,
+        name -> Text,
+        description -> Text,
+        group_key -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    plans (key) {
+        key -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    plan_versions (id) {
+        id -> BigInt,
+        plan_key -> Text,
+        version -> Integer,
+        effective_from -> Text,
+        price_minor -> BigInt,
+        currency -> Text,
+        terms -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    plan_version_components (plan_version_id, component_key) {
+        plan_version_id -> BigInt,
+        component_key -> Text,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        external_id -> Text,
+        name -> Text,
+        region -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        plan_key -> Text,
+        start_at -> BigInt,
+        end_at -> Nullable<BigInt>,
+        fee_override_minor -> Nullable<BigInt>,
+        fee_override_currency -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        role -> Text,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (subject, key) {
+        subject -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(plan_versions -> plans (plan_key));
+diesel::joinable!(plan_version_components -> plan_versions (plan_version_id));
+diesel::joinable!(subscriptions -> customers (customer_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    components,
+    plans,
+    plan_versions,
+    plan_version_components,
+    customers,
+    subscriptions,
+    audit_log,
+    idempotency_keys,
+);

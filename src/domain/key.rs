@@ -1,0 +1,70 @@
+use super::Invalid;
+
+/// Keys of components and plans: lowercase `[a-z0-9._-]`, 1 to 64 characters (SPEC §1).
+pub fn parse_key(field: &str, value: &str) -> Result<String, Invalid> {
+    let valid_chars = value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if value.is_empty() || value.len() > 64 || !valid_chars {
+        return Err(Invalid::new(
+            field,
+            "must be 1 to 64 characters of lowercase a-z, 0-9, '.', '_' or '-'",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Regions are free strings such as `na` or `emea`: 1 to 64 characters, no spaces or controls.
+pub fn parse_region(field: &str, value: &str) -> Result<String, Invalid> {
+    if value.is_empty()
+        || value.len() > 64
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Invalid::new(
+            field,
+            "must be 1 to 64 characters without spaces or control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Ids that belong to another system (billing, status page): 1 to 200 characters, no controls,
+/// no leading or trailing space.
+pub fn parse_external_id(field: &str, value: &str) -> Result<String, Invalid> {
+    if value.is_empty()
+        || value.len() > 200
+        || value.trim() != value
+        || value.chars().any(char::is_control)
+    {
+        return Err(Invalid::new(
+            field,
+            "must be 1 to 200 characters, without control characters or surrounding spaces",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_spec_alphabet() {
+        assert!(parse_key("key", "telephony.inbound").is_ok());
+        assert!(parse_key("key", "api-v2_x").is_ok());
+        assert!(parse_key("key", "API").is_err());
+        assert!(parse_key("key", "").is_err());
+        assert!(parse_key("key", "a b").is_err());
+        assert!(parse_key("key", &"a".repeat(64)).is_ok());
+        assert!(parse_key("key", &"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn regions_and_external_ids_reject_blanks() {
+        assert!(parse_region("region", "na").is_ok());
+        assert!(parse_region("region", "north america").is_err());
+        assert!(parse_external_id("external_id", "cus_123").is_ok());
+        assert!(parse_external_id("external_id", " cus").is_err());
+        assert!(parse_external_id("external_id", "a\nb").is_err());
+    }
+}

@@ -1,0 +1,30 @@
+//! Validated values that arrive from outside. Each `parse` names the field it rejects, so the API
+//! can answer a 422 that says exactly what to fix.
+
+mod decimal;
+mod key;
+mod money;
+pub mod plan;
+mod time;
+
+pub use decimal::parse_decimal;
+pub use key::{parse_external_id, parse_key, parse_region};
+pub use money::{Currency, Money};
+pub use time::{format_instant, parse_instant, parse_period};
+
+/// A value that failed validation: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct Invalid {
+    pub field: String,
+    pub reason: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Invalid {
+        Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}

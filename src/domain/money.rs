@@ -1,0 +1,114 @@
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::Invalid;
+
+/// An ISO 4217 currency with a fixed number of minor-unit decimals (USD 2, JPY 0, BHD 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency {
+    code: iso_currency::Currency,
+    exponent: u32,
+}
+
+impl Currency {
+    pub fn parse(field: &str, code: &str) -> Result<Currency, Invalid> {
+        let unknown = || Invalid::new(field, format!("`{code}` is not an ISO 4217 currency code"));
+        let iso = iso_currency::Currency::from_code(code).ok_or_else(unknown)?;
+        let exponent = iso.exponent().ok_or_else(|| {
+            Invalid::new(
+                field,
+                format!("`{code}` has no minor unit and cannot price a plan"),
+            )
+        })?;
+        Ok(Currency {
+            code: iso,
+            exponent: u32::from(exponent),
+        })
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code.code()
+    }
+
+    pub fn exponent(&self) -> u32 {
+        self.exponent
+    }
+}
+
+/// An amount in integer minor units with its currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    /// `amount` is a decimal string with at most the currency's decimals; never negative.
+    pub fn parse(field: &str, amount: &str, currency: &str) -> Result<Money, Invalid> {
+        let currency = Currency::parse(&format!("{field}.currency"), currency)?;
+        let amount_field = format!("{field}.amount");
+        let plain = !amount.is_empty() && amount.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let value = plain
+            .then(|| Decimal::from_str(amount).ok())
+            .flatten()
+            .ok_or_else(|| {
+                Invalid::new(
+                    &amount_field,
+                    format!("`{amount}` is not an amount such as \"300.00\""),
+                )
+            })?;
+        if value.scale() > currency.exponent {
+            return Err(Invalid::new(
+                amount_field,
+                format!(
+                    "{} has {} decimals at most",
+                    currency.code(),
+                    currency.exponent
+                ),
+            ));
+        }
+        let minor = (value * Decimal::from(10_i64.pow(currency.exponent)))
+            .trunc()
+            .to_string()
+            .parse::<i64>()
+            .map_err(|_| Invalid::new(&amount_field, "is too large"))?;
+        Ok(Money { minor, currency })
+    }
+
+    pub fn from_minor(minor: i64, currency: Currency) -> Money {
+        Money { minor, currency }
+    }
+
+    /// The amount as a plain decimal string at the currency's scale, e.g. `300.00`.
+    pub fn amount(&self) -> String {
+        Decimal::new(self.minor, self.currency.exponent).to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_respect_minor_units() {
+        let usd = Money::parse("price", "300.00", "USD").unwrap();
+        assert_eq!(usd.minor, 30_000);
+        assert_eq!(usd.amount(), "300.00");
+        assert_eq!(
+            Money::parse("price", "300", "USD").unwrap().amount(),
+            "300.00"
+        );
+        assert_eq!(Money::parse("price", "1500", "JPY").unwrap().minor, 1500);
+        assert_eq!(Money::parse("price", "1.234", "BHD").unwrap().minor, 1234);
+        let too_fine = Money::parse("price", "300.001", "USD").unwrap_err();
+        assert_eq!(too_fine.field, "price.amount");
+        assert!(Money::parse("price", "1.5", "JPY").is_err());
+        assert!(Money::parse("price", "-1.00", "USD").is_err());
+        assert_eq!(
+            Money::parse("price", "1.00", "XXX").unwrap_err().field,
+            "price.currency"
+        );
+        assert!(Money::parse("price", "1.00", "usd").is_err());
+    }
+}

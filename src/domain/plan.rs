@@ -1,0 +1,295 @@
+//! The settings of a plan version (SPEC §1, §4, §5): what arrives, how it is checked, and the
+//! validated form that is stored and served.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Currency, Invalid, Money, parse_decimal, parse_key, parse_period};
+
+/// Money as the API writes it: `{"amount": "300.00", "currency": "USD"}`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyInput {
+    pub amount: String,
+    pub currency: String,
+}
+
+impl From<Money> for MoneyInput {
+    fn from(m: Money) -> MoneyInput {
+        MoneyInput {
+            amount: m.amount(),
+            currency: m.currency.code().to_owned(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionInput {
+    pub effective_from: String,
+    pub price: MoneyInput,
+    #[serde(default)]
+    pub components: Vec<String>,
+    pub sla_target_percent: String,
+    pub timezone: Option<String>,
+    pub weights: Option<WeightsInput>,
+    pub min_downtime_seconds: Option<i64>,
+    pub maintenance: Option<MaintenanceRule>,
+    pub credit_policy: Option<PolicyInput>,
+    pub max_credit_percent: Option<String>,
+    pub min_credit: Option<MoneyInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightsInput {
+    pub major_outage: Option<String>,
+    pub partial_outage: Option<String>,
+    pub degraded_performance: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PolicyInput {
+    Tiered { tiers: Vec<TierInput> },
+    Proportional { multiplier: String, basis: Basis },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierInput {
+    pub below_percent: String,
+    pub credit_percent: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceRule {
+    #[default]
+    Excluded,
+    Counted,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Downtime,
+    BeyondTarget,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Weights {
+    pub major_outage: Decimal,
+    pub partial_outage: Decimal,
+    pub degraded_performance: Decimal,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Tier {
+    pub below_percent: Decimal,
+    pub credit_percent: Decimal,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CreditPolicy {
+    Tiered { tiers: Vec<Tier> },
+    Proportional { multiplier: Decimal, basis: Basis },
+}
+
+/// A validated plan version: what is stored and what the engine reads.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PlanVersionSpec {
+    pub effective_from: String,
+    pub price: MoneyInput,
+    pub components: Vec<String>,
+    pub sla_target_percent: Decimal,
+    pub timezone: String,
+    pub weights: Weights,
+    pub min_downtime_seconds: i64,
+    pub maintenance: MaintenanceRule,
+    pub credit_policy: CreditPolicy,
+    pub max_credit_percent: Decimal,
+    pub min_credit: MoneyInput,
+}
+
+impl Default for Weights {
+    /// As on public status pages (SPEC §4.4).
+    fn default() -> Weights {
+        Weights {
+            major_outage: Decimal::ONE,
+            partial_outage: Decimal::new(3, 1),
+            degraded_performance: Decimal::ZERO,
+        }
+    }
+}
+
+/// Common cloud terms (SPEC §5.2): below 99.9 → 10, below 99.0 → 25, below 95.0 → 100.
+pub fn default_tiers() -> Vec<Tier> {
+    [(999, 10), (990, 25), (950, 100)]
+        .into_iter()
+        .map(|(below, credit)| Tier {
+            below_percent: Decimal::new(below, 1),
+            credit_percent: Decimal::from(credit),
+        })
+        .collect()
+}
+
+const MAX_MIN_DOWNTIME_SECONDS: i64 = 31 * 24 * 3600;
+
+fn percent(field: &str, value: &str) -> Result<Decimal, Invalid> {
+    parse_decimal(field, value, Decimal::ZERO, Decimal::ONE_HUNDRED, 4)
+}
+
+impl VersionInput {
+    /// Checks every setting; `prefix` names where the version sits in the request body.
+    /// Whether the components exist is checked against the database by the caller.
+    pub fn validate(self, prefix: &str) -> Result<PlanVersionSpec, Invalid> {
+        let f = |name: &str| format!("{prefix}{name}");
+        let price = Money::parse(&f("price"), &self.price.amount, &self.price.currency)?;
+        let mut components: Vec<String> = Vec::with_capacity(self.components.len());
+        for (i, key) in self.components.iter().enumerate() {
+            let field = f(&format!("components[{i}]"));
+            let key = parse_key(&field, key)?;
+            if components.contains(&key) {
+                return Err(Invalid::new(field, format!("`{key}` is listed twice")));
+            }
+            components.push(key);
+        }
+        let timezone = self.timezone.unwrap_or_else(|| "UTC".into());
+        chrono_tz::Tz::from_str(&timezone).map_err(|_| {
+            Invalid::new(
+                f("timezone"),
+                format!("`{timezone}` is not an IANA time zone"),
+            )
+        })?;
+        let min_downtime_seconds = self.min_downtime_seconds.unwrap_or(0);
+        if !(0..=MAX_MIN_DOWNTIME_SECONDS).contains(&min_downtime_seconds) {
+            return Err(Invalid::new(
+                f("min_downtime_seconds"),
+                format!("must be between 0 and {MAX_MIN_DOWNTIME_SECONDS}"),
+            ));
+        }
+        let min_credit = match self.min_credit {
+            None => Money::from_minor(0, price.currency),
+            Some(m) => same_currency(
+                &f("min_credit"),
+                Money::parse(&f("min_credit"), &m.amount, &m.currency)?,
+                price.currency,
+            )?,
+        };
+        Ok(PlanVersionSpec {
+            effective_from: parse_period(&f("effective_from"), &self.effective_from)?,
+            sla_target_percent: percent(&f("sla_target_percent"), &self.sla_target_percent)?,
+            weights: validate_weights(&f("weights"), self.weights)?,
+            credit_policy: validate_policy(&f("credit_policy"), self.credit_policy)?,
+            max_credit_percent: match self.max_credit_percent {
+                None => Decimal::ONE_HUNDRED,
+                Some(v) => percent(&f("max_credit_percent"), &v)?,
+            },
+            maintenance: self.maintenance.unwrap_or_default(),
+            price: price.into(),
+            min_credit: min_credit.into(),
+            components,
+            timezone,
+            min_downtime_seconds,
+        })
+    }
+}
+
+pub fn same_currency(field: &str, money: Money, expected: Currency) -> Result<Money, Invalid> {
+    if money.currency != expected {
+        return Err(Invalid::new(
+            format!("{field}.currency"),
+            format!("must be {}, the plan's currency", expected.code()),
+        ));
+    }
+    Ok(money)
+}
+
+fn validate_weights(field: &str, input: Option<WeightsInput>) -> Result<Weights, Invalid> {
+    let mut weights = Weights::default();
+    let Some(input) = input else {
+        return Ok(weights);
+    };
+    let weight = |name: &str, value: Option<String>, default: Decimal| match value {
+        None => Ok(default),
+        Some(v) => parse_decimal(
+            &format!("{field}.{name}"),
+            &v,
+            Decimal::ZERO,
+            Decimal::ONE,
+            4,
+        ),
+    };
+    weights.major_outage = weight("major_outage", input.major_outage, weights.major_outage)?;
+    weights.partial_outage = weight(
+        "partial_outage",
+        input.partial_outage,
+        weights.partial_outage,
+    )?;
+    weights.degraded_performance = weight(
+        "degraded_performance",
+        input.degraded_performance,
+        weights.degraded_performance,
+    )?;
+    Ok(weights)
+}
+
+fn validate_policy(field: &str, input: Option<PolicyInput>) -> Result<CreditPolicy, Invalid> {
+    match input {
+        None => Ok(CreditPolicy::Tiered {
+            tiers: default_tiers(),
+        }),
+        Some(PolicyInput::Proportional { multiplier, basis }) => {
+            let multiplier = parse_decimal(
+                &format!("{field}.multiplier"),
+                &multiplier,
+                Decimal::ZERO,
+                Decimal::ONE_HUNDRED,
+                4,
+            )?;
+            Ok(CreditPolicy::Proportional { multiplier, basis })
+        }
+        Some(PolicyInput::Tiered { tiers: input }) => {
+            if input.is_empty() {
+                return Err(Invalid::new(
+                    format!("{field}.tiers"),
+                    "needs at least one tier",
+                ));
+            }
+            let mut tiers: Vec<Tier> = Vec::with_capacity(input.len());
+            for (i, t) in input.into_iter().enumerate() {
+                let at = format!("{field}.tiers[{i}]");
+                let tier = Tier {
+                    below_percent: percent(&format!("{at}.below_percent"), &t.below_percent)?,
+                    credit_percent: percent(&format!("{at}.credit_percent"), &t.credit_percent)?,
+                };
+                if let Some(previous) = tiers.last() {
+                    if tier.below_percent == previous.below_percent {
+                        return Err(Invalid::new(
+                            format!("{at}.below_percent"),
+                            "duplicates the tier before it",
+                        ));
+                    }
+                    if tier.below_percent > previous.below_percent {
+                        return Err(Invalid::new(
+                            format!("{at}.below_percent"),
+                            "tiers must be ordered from the highest below_percent to the lowest",
+                        ));
+                    }
+                    if tier.credit_percent < previous.credit_percent {
+                        return Err(Invalid::new(
+                            format!("{at}.credit_percent"),
+                            "a lower uptime tier cannot give less credit than the tier before it",
+                        ));
+                    }
+                }
+                tiers.push(tier);
+            }
+            Ok(CreditPolicy::Tiered { tiers })
+        }
+    }
+}

@@ -1,0 +1,73 @@
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+use super::Invalid;
+
+/// RFC 3339 with an explicit offset (SPEC §2); sub-second parts are truncated to whole seconds.
+pub fn parse_instant(field: &str, value: &str) -> Result<i64, Invalid> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp())
+        .map_err(|_| {
+            Invalid::new(
+                field,
+                format!(
+                    "`{value}` is not an RFC 3339 time with an explicit offset, such as 2026-01-31T05:10:00Z"
+                ),
+            )
+        })
+}
+
+pub fn format_instant(seconds: i64) -> String {
+    DateTime::<Utc>::from_timestamp(seconds, 0)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| seconds.to_string())
+}
+
+/// A billing period `YYYY-MM`.
+pub fn parse_period(field: &str, value: &str) -> Result<String, Invalid> {
+    let well_formed = value.len() == 7
+        && value.as_bytes()[4] == b'-'
+        && NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").is_ok();
+    if !well_formed {
+        return Err(Invalid::new(
+            field,
+            format!("`{value}` is not a period YYYY-MM"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_need_an_offset() {
+        assert_eq!(
+            parse_instant("start", "2026-01-31T05:10:00Z"),
+            Ok(1_769_836_200)
+        );
+        assert_eq!(
+            parse_instant("start", "2026-01-30T22:10:00-07:00"),
+            Ok(1_769_836_200)
+        );
+        assert_eq!(
+            parse_instant("start", "2026-01-31T05:10:00.999Z"),
+            Ok(1_769_836_200)
+        );
+        let err = parse_instant("windows[0].start", "2026-01-31T05:10:00").unwrap_err();
+        assert_eq!(err.field, "windows[0].start");
+    }
+
+    #[test]
+    fn instants_format_as_utc() {
+        assert_eq!(format_instant(1_769_836_200), "2026-01-31T05:10:00Z");
+    }
+
+    #[test]
+    fn periods_are_strict() {
+        assert!(parse_period("p", "2026-01").is_ok());
+        assert!(parse_period("p", "2026-13").is_err());
+        assert!(parse_period("p", "2026-1").is_err());
+        assert!(parse_period("p", "2026/01").is_err());
+    }
+}

@@ -1,0 +1,10 @@
+//! sla-ledger: incident windows in, SLA uptime and account credits out.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,10 @@
+use clap::Parser;
+
+fn main() {
+    sla_ledger::telemetry::init();
+    let cli = sla_ledger::cli::Cli::parse();
+    if let Err(message) = sla_ledger::cli::run(cli) {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}

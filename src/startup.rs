@@ -1,0 +1,59 @@
+//! Builds the HTTP server on a listener, so tests can bind port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::api::{self, AppState};
+use crate::auth::Keys;
+use crate::db::Db;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(
+        listener: TcpListener,
+        db: Db,
+        keys: Keys,
+        body_limit: usize,
+        workers: Option<usize>,
+    ) -> std::io::Result<Application> {
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState { db, body_limit });
+        let keys = web::Data::new(keys);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(keys.clone())
+                .app_data(web::QueryConfig::default().error_handler(api::extract::query_error))
+                .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
+                .configure(api::configure)
+        })
+        .listen(listener)?;
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
