@@ -120,7 +120,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             Category::Data if inner.to_string().starts_with("unknown field") => {
                 ApiError::BadRequest(format!("{inner} (at `{path}`)"))
             }
-            Category::Data => ApiError::invalid(path, inner.to_string()),
+            Category::Data => {
+                ApiError::invalid(field_of(&path, &inner.to_string()), inner.to_string())
+            }
             Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
                 ApiError::BadRequest("the request body is empty; a JSON object is expected".into())
             }
@@ -130,6 +132,18 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// serde names a missing field in its message and points the path at the parent object.
+fn field_of(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (missing, path) {
+        (Some(name), ".") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, path) => path.to_owned(),
+    }
 }
 
 /// Query strings: unknown parameters are 400 (a typo must not silently widen a filter).

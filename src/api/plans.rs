@@ -75,7 +75,7 @@ fn version_view(v: VersionWithComponents) -> VersionView {
 fn load(conn: &mut DbConnection, key: &str) -> Result<PlanView, ApiError> {
     let plan = catalog::find_plan(conn, key)?
         .ok_or_else(|| ApiError::NotFound(format!("no plan `{key}`")))?;
-    let versions = catalog::versions_of(conn, &[plan.key.clone()])?;
+    let versions = catalog::versions_of(conn, std::slice::from_ref(&plan.key))?;
     Ok(view(plan, versions))
 }
 

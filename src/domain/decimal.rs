@@ -43,18 +43,16 @@ pub fn parse_decimal(
 
 #[cfg(test)]
 mod tests {
-    use rust_decimal::dec;
-
     use super::*;
 
     #[test]
     fn decimals_are_bounded_and_scaled() {
-        let ok = parse_decimal("w", "0.3", dec!(0), dec!(1), 4);
-        assert_eq!(ok, Ok(dec!(0.3)));
-        assert!(parse_decimal("w", "1.5", dec!(0), dec!(1), 4).is_err());
-        assert!(parse_decimal("w", "0.12345", dec!(0), dec!(1), 4).is_err());
-        assert!(parse_decimal("w", "1e2", dec!(0), dec!(1000), 4).is_err());
-        assert!(parse_decimal("w", "", dec!(0), dec!(1), 4).is_err());
-        assert!(parse_decimal("w", "-0.1", dec!(0), dec!(1), 4).is_err());
+        let ok = parse_decimal("w", "0.3", Decimal::ZERO, Decimal::ONE, 4);
+        assert_eq!(ok, Ok(Decimal::new(3, 1)));
+        assert!(parse_decimal("w", "1.5", Decimal::ZERO, Decimal::ONE, 4).is_err());
+        assert!(parse_decimal("w", "0.12345", Decimal::ZERO, Decimal::ONE, 4).is_err());
+        assert!(parse_decimal("w", "1e2", Decimal::ZERO, Decimal::from(1000), 4).is_err());
+        assert!(parse_decimal("w", "", Decimal::ZERO, Decimal::ONE, 4).is_err());
+        assert!(parse_decimal("w", "-0.1", Decimal::ZERO, Decimal::ONE, 4).is_err());
     }
 }

@@ -1,0 +1,81 @@
+//! Bad input of every kind gets a 4xx problem, never a 500.
+
+use serde_json::json;
+use sla_ledger::auth::Role;
+
+use crate::helpers::{TestApp, assert_problem};
+
+fn malformed_and_unknown_input(app: &TestApp) {
+    let r = app.send(
+        "POST",
+        "/v1/components",
+        Some(Role::Admin),
+        Some("{\"key\": \"api\", "),
+        &[],
+    );
+    assert_problem(&r, 400, None);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("line 1 column"),
+        "{}",
+        r.text
+    );
+    let r = app.send("POST", "/v1/components", Some(Role::Admin), Some(""), &[]);
+    assert_problem(&r, 400, None);
+    let r = app.send(
+        "POST",
+        "/v1/components",
+        Some(Role::Admin),
+        Some("[1,2]"),
+        &[],
+    );
+    assert!(r.status == 422 || r.status == 400, "{}", r.text);
+    let r = app.post(
+        "/v1/components",
+        Role::Admin,
+        &json!({"key": "api", "name": "API", "nmae": "typo"}),
+    );
+    assert_problem(&r, 400, None);
+    assert!(r.body["detail"].as_str().unwrap().contains("nmae"));
+    let r = app.post(
+        "/v1/components",
+        Role::Admin,
+        &json!({"key": "api", "name": 7}),
+    );
+    assert_problem(&r, 422, Some("name"));
+    let r = app.get("/v1/components?limt=5", Role::Viewer);
+    assert_problem(&r, 400, None);
+    let r = app.get("/v1/components?limit=abc", Role::Viewer);
+    assert_problem(&r, 422, None);
+    let r = app.send("PUT", "/v1/components", Some(Role::Admin), None, &[]);
+    assert_problem(&r, 405, None);
+    let r = app.get("/v1/nothing-here", Role::Admin);
+    assert_problem(&r, 404, None);
+}
+
+fn oversized_bodies_are_refused(app: &TestApp) {
+    // The test service allows 64 KiB.
+    let description = "x".repeat(70 * 1024);
+    let r = app.post(
+        "/v1/components",
+        Role::Admin,
+        &json!({"key": "api", "name": "API", "description": description}),
+    );
+    assert_problem(&r, 413, None);
+    assert_problem(&app.get("/v1/components/api", Role::Viewer), 404, None);
+}
+
+fn health_probes(app: &TestApp) {
+    assert_eq!(app.send("GET", "/healthz", None, None, &[]).status, 200);
+    let ready = app.send("GET", "/readyz", None, None, &[]);
+    assert_eq!(ready.status, 200, "{}", ready.text);
+    app.db.revert_all().unwrap();
+    assert_problem(&app.send("GET", "/readyz", None, None, &[]), 503, None);
+    app.db.migrate().unwrap();
+    assert_eq!(app.send("GET", "/readyz", None, None, &[]).status, 200);
+}
+
+crate::both!(
+    malformed_and_unknown_input,
+    oversized_bodies_are_refused,
+    health_probes
+);

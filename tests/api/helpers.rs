@@ -1,0 +1,287 @@
+//! One running service per test, on a fresh database that is dropped afterwards.
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use serde_json::Value;
+use sla_ledger::auth::{Keys, Role};
+use sla_ledger::db::Db;
+use sla_ledger::startup::Application;
+
+pub const SECRET: &str = "test-secret";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `case` on a fresh service over `backend`. PostgreSQL tests are skipped only when
+/// `SLA_TEST_POSTGRES=skip` (the Makefile sets it, loudly, when no server answers outside CI).
+pub fn run(backend: Backend, case: fn(&TestApp)) {
+    if backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip") {
+        eprintln!("SKIPPED on PostgreSQL (SLA_TEST_POSTGRES=skip)");
+        return;
+    }
+    let app = TestApp::spawn(backend);
+    case(&app);
+}
+
+pub struct TestDb {
+    pub url: String,
+    postgres_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn postgres_server() -> String {
+    std::env::var("SLA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+impl TestDb {
+    pub fn create(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("test.db").to_string_lossy().into_owned();
+                TestDb {
+                    url,
+                    postgres_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("sla_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = diesel::PgConnection::establish(&format!("{}/postgres", postgres_server()))
+                    .expect("PostgreSQL at SLA_TEST_POSTGRES_URL (default 127.0.0.1:5432) must be reachable; set SLA_TEST_POSTGRES=skip to run SQLite only");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create database");
+                TestDb {
+                    url: format!("{}/{name}", postgres_server()),
+                    postgres_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    pub fn connect(&self) -> Db {
+        Db::connect(&self.url, 4).expect("connect")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.postgres_name
+            && let Ok(mut admin) =
+                diesel::PgConnection::establish(&format!("{}/postgres", postgres_server()))
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub keys: Keys,
+    agent: ureq::Agent,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    pub db: Db,
+    _test_db: TestDb,
+}
+
+/// A response: status, JSON body (Null when empty or not JSON), headers.
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub headers: ureq::http::HeaderMap,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub fn keys() -> Keys {
+    Keys::new(Some(SECRET), None, None, None).expect("keys")
+}
+
+impl TestApp {
+    pub fn spawn(backend: Backend) -> TestApp {
+        sla_ledger::telemetry::init();
+        let test_db = TestDb::create(backend);
+        let db = test_db.connect();
+        db.migrate().expect("migrate");
+        let (tx, rx) = mpsc::channel();
+        let server_db = db.clone();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+                let app = Application::build(listener, server_db, keys(), 64 * 1024, Some(1))
+                    .expect("build");
+                tx.send((app.port(), app.handle())).expect("send port");
+                let _ = app.run().await;
+            });
+        });
+        let (port, handle) = rx.recv().expect("server started");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            keys: keys(),
+            agent,
+            handle,
+            thread: Some(thread),
+            db,
+            _test_db: test_db,
+        }
+    }
+
+    pub fn token(&self, role: Role) -> String {
+        self.keys
+            .mint(&format!("{role}-user"), role, 3600)
+            .expect("mint")
+    }
+
+    /// Sends a request with a role's token (None: no token) and an optional raw body.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        role: Option<Role>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(role) = role {
+            request = request.header("Authorization", format!("Bearer {}", self.token(role)));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(body.unwrap_or("").to_owned())
+            .expect("request");
+        let mut response = self.agent.run(request).expect("HTTP exchange");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            body,
+            text,
+            headers,
+        }
+    }
+
+    pub fn get(&self, path: &str, role: Role) -> Resp {
+        self.send("GET", path, Some(role), None, &[])
+    }
+
+    pub fn post(&self, path: &str, role: Role, body: &Value) -> Resp {
+        self.send("POST", path, Some(role), Some(&body.to_string()), &[])
+    }
+
+    pub fn patch(&self, path: &str, role: Role, body: &Value) -> Resp {
+        self.send("PATCH", path, Some(role), Some(&body.to_string()), &[])
+    }
+
+    pub fn delete(&self, path: &str, role: Role) -> Resp {
+        self.send("DELETE", path, Some(role), None, &[])
+    }
+
+    /// POST as admin and insist on 201.
+    pub fn create(&self, path: &str, body: Value) -> Value {
+        let r = self.post(path, Role::Admin, &body);
+        assert_eq!(r.status, 201, "POST {path} {body}: {}", r.text);
+        r.body
+    }
+
+    // Catalog fixtures used by many tests.
+
+    pub fn component(&self, key: &str) -> Value {
+        self.create(
+            "/v1/components",
+            serde_json::json!({ "key": key, "name": key.to_uppercase() }),
+        )
+    }
+
+    pub fn plan(&self, key: &str, components: &[&str]) -> Value {
+        self.create(
+            "/v1/plans",
+            serde_json::json!({
+                "key": key, "name": key,
+                "version": {
+                    "effective_from": "2026-01",
+                    "price": { "amount": "300.00", "currency": "USD" },
+                    "sla_target_percent": "99.9",
+                    "components": components,
+                }
+            }),
+        )
+    }
+
+    pub fn customer(&self, external_id: &str, region: Option<&str>) -> Value {
+        self.create("/v1/customers", serde_json::json!({ "external_id": external_id, "name": external_id, "region": region }))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Declares each listed case as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { $crate::helpers::run($crate::helpers::Backend::Sqlite, super::$name) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { $crate::helpers::run($crate::helpers::Backend::Postgres, super::$name) })*
+        }
+    };
+}
+
+/// Asserts a problem+json answer: status, `type`, and (for 422) the field.
+pub fn assert_problem(r: &Resp, status: u16, field: Option<&str>) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/problem+json"),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["status"], status);
+    assert!(
+        r.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{}",
+        r.text
+    );
+    if let Some(field) = field {
+        assert_eq!(r.body["field"], field, "{}", r.text);
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests: each case runs against a real service on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod access;
+mod catalog;
+mod customers;
+mod errors;
+mod idempotency;
+mod migrations;
+mod openapi;
