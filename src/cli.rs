@@ -37,6 +37,9 @@ pub enum Command {
         #[command(flatten)]
         db: DatabaseSettings,
     },
+    /// Import incidents from elsewhere.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Mint an HS256 token with the configured secret, for operators and for trying the API.
     Token {
         /// The token's subject: who the audit log will name.
@@ -50,6 +53,29 @@ pub enum Command {
         ttl: std::time::Duration,
         #[command(flatten)]
         jwt: JwtSettings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import a status page's incidents.json (see shared/fixtures/README.md for the rules).
+    Statuspage {
+        /// The document to import.
+        file: std::path::PathBuf,
+        /// Comma-separated regions that scope every imported window, e.g. `na`.
+        #[arg(long)]
+        regions: Option<String>,
+        /// Create components the document names but the service does not know.
+        #[arg(long)]
+        create_components: bool,
+        /// Show what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who the audit log names as the importer.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[command(flatten)]
+        db: DatabaseSettings,
     },
 }
 
@@ -75,6 +101,40 @@ pub fn run(cli: Cli) -> Result<(), String> {
             for name in applied {
                 println!("applied {name}");
             }
+            Ok(())
+        }
+        Command::Import(ImportCommand::Statuspage {
+            file,
+            regions,
+            create_components,
+            dry_run,
+            actor,
+            db,
+        }) => {
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let doc = crate::import::statuspage::parse(&bytes)
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+            let options = crate::import::apply::Options::parse(
+                create_components,
+                regions.as_deref(),
+                dry_run,
+            )
+            .map_err(|e| e.to_string())?;
+            let db = connect(&db)?;
+            if !db.is_migrated().map_err(|e| e.to_string())? {
+                return Err("the database is not migrated: run `sla-ledger migrate` first".into());
+            }
+            let caller = crate::auth::Caller {
+                subject: actor,
+                role: Role::Admin,
+            };
+            let summary = crate::import::apply::run(&db, &doc, &options, &caller)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Command::Token {
@@ -111,7 +171,7 @@ fn serve_api(
         .map_err(|e| format!("cannot listen on {}: {e}", serve.bind))?;
     tracing::info!(address = %serve.bind, "serving");
     actix_web::rt::System::new().block_on(async {
-        Application::build(listener, store, keys, serve.body_limit, serve.workers)
+        Application::build(listener, store, keys, serve)
             .map_err(|e| e.to_string())?
             .run()
             .await

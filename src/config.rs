@@ -49,7 +49,7 @@ impl JwtSettings {
     }
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct ServeSettings {
     /// Address to listen on.
     #[arg(long, env = "SLA_BIND", default_value = "127.0.0.1:8080")]
@@ -58,6 +58,10 @@ pub struct ServeSettings {
     /// Largest request body in bytes; larger is a 413.
     #[arg(long, env = "SLA_BODY_LIMIT", default_value_t = 16 * 1024 * 1024)]
     pub body_limit: usize,
+
+    /// Largest status-page document accepted by the import, in bytes.
+    #[arg(long, env = "SLA_IMPORT_LIMIT", default_value_t = 256 * 1024 * 1024)]
+    pub import_limit: usize,
 
     /// Worker threads (default: one per core).
     #[arg(long, env = "SLA_WORKERS")]

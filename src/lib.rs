@@ -6,5 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod engine;
+pub mod import;
 pub mod startup;
 pub mod telemetry;

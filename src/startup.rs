@@ -8,6 +8,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
 use crate::auth::Keys;
+use crate::config::ServeSettings;
 use crate::db::Db;
 
 pub struct Application {
@@ -20,11 +21,14 @@ impl Application {
         listener: TcpListener,
         db: Db,
         keys: Keys,
-        body_limit: usize,
-        workers: Option<usize>,
+        settings: &ServeSettings,
     ) -> std::io::Result<Application> {
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { db, body_limit });
+        let state = web::Data::new(AppState {
+            db,
+            body_limit: settings.body_limit,
+            import_limit: settings.import_limit,
+        });
         let keys = web::Data::new(keys);
         let mut server = HttpServer::new(move || {
             App::new()
@@ -36,7 +40,7 @@ impl Application {
                 .configure(api::configure)
         })
         .listen(listener)?;
-        if let Some(workers) = workers {
+        if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         Ok(Application {

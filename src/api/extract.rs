@@ -73,6 +73,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map_or(1 << 20, |s| s.body_limit);
+        let raw = RawBody::read(req, payload, limit);
+        Box::pin(async move {
+            let raw = raw.await?;
+            Ok(JsonBody {
+                value: parse_json(&raw.bytes)?,
+                fingerprint: raw.fingerprint,
+            })
+        })
+    }
+}
+
+/// A body read as bytes within a size limit, with its fingerprint for idempotency.
+pub struct RawBody {
+    pub bytes: Vec<u8>,
+    pub fingerprint: String,
+}
+
+impl RawBody {
+    pub fn read(
+        req: &HttpRequest,
+        payload: &mut Payload,
+        limit: usize,
+    ) -> impl Future<Output = Result<RawBody, ApiError>> + 'static {
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -80,25 +103,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         let request_line = format!("{} {}?{}", req.method(), req.path(), req.query_string());
-        Box::pin(async move {
+        async move {
             if declared.is_some_and(|n| n > limit) {
                 return Err(ApiError::TooLarge(limit));
             }
-            let mut body = Vec::new();
+            let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
             while let Some(chunk) = payload.next().await {
                 let chunk =
                     chunk.map_err(|e| ApiError::BadRequest(format!("could not read body: {e}")))?;
-                if body.len() + chunk.len() > limit {
+                if bytes.len() + chunk.len() > limit {
                     return Err(ApiError::TooLarge(limit));
                 }
-                body.extend_from_slice(&chunk);
+                bytes.extend_from_slice(&chunk);
             }
-            let value = parse_json(&body)?;
-            Ok(JsonBody {
-                value,
-                fingerprint: fingerprint(&request_line, &body),
-            })
-        })
+            let fingerprint = fingerprint(&request_line, &bytes);
+            Ok(RawBody { bytes, fingerprint })
+        }
     }
 }
 
@@ -185,4 +205,13 @@ where
     D: serde::Deserializer<'de>,
 {
     serde::Deserialize::deserialize(de).map(Some)
+}
+
+/// For PATCH bodies: a field that may be absent but not `null`.
+pub fn present<'de, T, D>(de: D) -> Result<Option<T>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    T::deserialize(de).map(Some)
 }

@@ -7,6 +7,8 @@ mod customers;
 pub mod error;
 pub mod extract;
 mod health;
+mod imports;
+mod incidents;
 mod pagination;
 mod plans;
 mod subscriptions;
@@ -23,6 +25,8 @@ pub use error::ApiError;
 pub struct AppState {
     pub db: Db,
     pub body_limit: usize,
+    /// Status-page documents can be far larger than other bodies.
+    pub import_limit: usize,
 }
 
 pub struct Route {
@@ -59,6 +63,7 @@ routes! {
     GET    "/v1/components/{key}"                       Read   => components::get,
     PATCH  "/v1/components/{key}"                       Admin  => components::update,
     DELETE "/v1/components/{key}"                       Admin  => components::delete,
+    GET    "/v1/components/{key}/status"                Read   => incidents::component_status,
     GET    "/v1/plans"                                  Read   => plans::list,
     POST   "/v1/plans"                                  Admin  => plans::create,
     GET    "/v1/plans/{key}"                            Read   => plans::get,
@@ -71,6 +76,15 @@ routes! {
     POST   "/v1/customers/{external_id}/subscriptions"  Admin  => subscriptions::create,
     GET    "/v1/subscriptions/{id}"                     Read   => subscriptions::get,
     PATCH  "/v1/subscriptions/{id}"                     Admin  => subscriptions::update,
+    GET    "/v1/incidents"                              Read      => incidents::list,
+    POST   "/v1/incidents"                              Incidents => incidents::create,
+    GET    "/v1/incidents/{id}"                         Read      => incidents::get,
+    PATCH  "/v1/incidents/{id}"                         Incidents => incidents::update,
+    DELETE "/v1/incidents/{id}"                         Incidents => incidents::delete,
+    POST   "/v1/incidents/{id}/windows"                 Incidents => incidents::add_window,
+    PATCH  "/v1/incidents/{id}/windows/{window_id}"     Incidents => incidents::update_window,
+    DELETE "/v1/incidents/{id}/windows/{window_id}"     Incidents => incidents::delete_window,
+    POST   "/v1/imports/statuspage"                     Incidents => imports::statuspage,
     GET    "/v1/audit"                                  Admin  => audit::list,
 }
 

@@ -108,3 +108,36 @@ pub fn list(
 pub fn snapshot(record: &impl Serialize) -> Value {
     serde_json::to_value(record).unwrap_or(Value::Null)
 }
+
+/// Records many changes in a few statements (imports).
+pub fn record_all(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    entries: &[(&str, String, Option<Value>, Option<Value>)],
+) -> QueryResult<()> {
+    let at = super::now();
+    let rows: Vec<NewEntry<'_>> = entries
+        .iter()
+        .map(|(action, entity_id, before, after)| NewEntry {
+            at,
+            actor: &caller.subject,
+            role: caller.role.as_str(),
+            action,
+            entity: action.split('.').next().unwrap_or(action),
+            entity_id,
+            before: before.as_ref().map(Value::to_string),
+            after: after.as_ref().map(Value::to_string),
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}

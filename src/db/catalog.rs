@@ -193,3 +193,14 @@ pub fn component_in_plans(conn: &mut DbConnection, key: &str) -> QueryResult<boo
     ))
     .get_result(conn)
 }
+
+/// Components by their status-page id.
+pub fn components_by_external_id(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<Component>> {
+    components::table
+        .filter(components::external_id.eq_any(ids))
+        .select(Component::as_select())
+        .load(conn)
+}

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod catalog;
 pub mod customers;
 pub mod idempotency;
+pub mod incidents;
 pub mod schema;
 
 use std::sync::{Arc, Mutex, MutexGuard};

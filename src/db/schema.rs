@@ -91,6 +91,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        title -> Text,
+        status -> Text,
+        external_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    impact_windows (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        component_key -> Text,
+        severity -> Text,
+        start_at -> BigInt,
+        end_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    window_regions (window_id, region) {
+        window_id -> BigInt,
+        region -> Text,
+    }
+}
+
+diesel::table! {
+    window_customers (window_id, customer_id) {
+        window_id -> BigInt,
+        customer_id -> BigInt,
+    }
+}
+
+diesel::joinable!(impact_windows -> incidents (incident_id));
+diesel::joinable!(window_regions -> impact_windows (window_id));
+diesel::joinable!(window_customers -> impact_windows (window_id));
+diesel::joinable!(window_customers -> customers (customer_id));
 diesel::joinable!(plan_versions -> plans (plan_key));
 diesel::joinable!(plan_version_components -> plan_versions (plan_version_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
@@ -104,4 +144,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscriptions,
     audit_log,
     idempotency_keys,
+    incidents,
+    impact_windows,
+    window_regions,
+    window_customers,
 );

@@ -2,6 +2,7 @@
 //! can answer a 422 that says exactly what to fix.
 
 mod decimal;
+pub mod incident;
 mod key;
 mod money;
 pub mod plan;

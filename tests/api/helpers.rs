@@ -8,6 +8,7 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
 use sla_ledger::auth::{Keys, Role};
+use sla_ledger::config::ServeSettings;
 use sla_ledger::db::Db;
 use sla_ledger::startup::Application;
 
@@ -124,8 +125,14 @@ impl TestApp {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-                let app = Application::build(listener, server_db, keys(), 64 * 1024, Some(1))
-                    .expect("build");
+                let settings = ServeSettings {
+                    body_limit: 64 * 1024,
+                    import_limit: 64 << 20,
+                    workers: Some(1),
+                    ..ServeSettings::default()
+                };
+                let app =
+                    Application::build(listener, server_db, keys(), &settings).expect("build");
                 tx.send((app.port(), app.handle())).expect("send port");
                 let _ = app.run().await;
             });

@@ -1,0 +1,604 @@
+//! `/v1/incidents`: incidents and their impact windows.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::extract::{JsonBody, fingerprint};
+use super::pagination;
+use super::write::{Answer, change, read};
+use super::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::db::audit::{self, snapshot};
+use crate::db::incidents::{
+    self as store, Incident, IncidentChanges, IncidentFields, NewWindow, Window, WindowFilter,
+};
+use crate::db::{DbConnection, catalog, customers, now};
+use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
+use crate::domain::{format_instant, parse_external_id, parse_instant};
+use crate::engine::Severity;
+
+#[derive(Serialize)]
+pub struct WindowView {
+    id: i64,
+    component: String,
+    severity: Severity,
+    start: String,
+    end: Option<String>,
+    regions: Vec<String>,
+    customers: Vec<String>,
+}
+
+impl From<&Window> for WindowView {
+    fn from(w: &Window) -> WindowView {
+        WindowView {
+            id: w.id,
+            component: w.component.clone(),
+            severity: w.severity,
+            start: format_instant(w.start),
+            end: w.end.map(format_instant),
+            regions: w.regions.clone(),
+            customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct IncidentView {
+    id: i64,
+    title: String,
+    status: String,
+    external_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+    windows: Vec<WindowView>,
+}
+
+fn view(incident: Incident, windows: &[Window]) -> IncidentView {
+    IncidentView {
+        windows: windows
+            .iter()
+            .filter(|w| w.incident_id == incident.id)
+            .map(Into::into)
+            .collect(),
+        id: incident.id,
+        title: incident.title,
+        status: incident.status,
+        external_id: incident.external_id,
+        created_at: format_instant(incident.created_at),
+        updated_at: format_instant(incident.updated_at),
+    }
+}
+
+fn load(conn: &mut DbConnection, id: i64) -> Result<IncidentView, ApiError> {
+    let incident = store::find_incident(conn, id)?
+        .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
+    let windows = store::windows_of(conn, &[id])?;
+    Ok(view(incident, &windows))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    title: String,
+    status: IncidentStatus,
+    external_id: Option<String>,
+    windows: Vec<WindowInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPatch {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    status: Option<IncidentStatus>,
+    #[serde(default, deserialize_with = "super::extract::nullable")]
+    external_id: Option<Option<String>>,
+    /// With a closing status: when the open windows end.
+    #[serde(default, deserialize_with = "super::extract::present")]
+    end: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowPatch {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    component: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    severity: Option<Severity>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    start: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::nullable")]
+    end: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    regions: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    customers: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    component: Option<String>,
+    severity: Option<Severity>,
+    status: Option<IncidentStatus>,
+    from: Option<String>,
+    to: Option<String>,
+    ongoing: Option<bool>,
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+/// Checks a window against the catalog: its component and scoped customers must exist.
+pub fn resolve(
+    conn: &mut DbConnection,
+    w: &CheckedWindow,
+    prefix: &str,
+) -> Result<NewWindow, ApiError> {
+    if catalog::find_component(conn, &w.component)?.is_none() {
+        return Err(ApiError::invalid(
+            format!("{prefix}component"),
+            format!("no component `{}`", w.component),
+        ));
+    }
+    let mut ids = Vec::with_capacity(w.customers.len());
+    for (i, external_id) in w.customers.iter().enumerate() {
+        let customer = customers::find_customer(conn, external_id)?.ok_or_else(|| {
+            ApiError::invalid(
+                format!("{prefix}customers[{i}]"),
+                format!("no customer `{external_id}`"),
+            )
+        })?;
+        ids.push(customer.id);
+    }
+    Ok(NewWindow {
+        component: w.component.clone(),
+        severity: w.severity,
+        start: w.start,
+        end: w.end,
+        regions: w.regions.clone(),
+        customers: ids,
+    })
+}
+
+/// The component and, for a group, its members; a member is also hit by its group's windows.
+pub fn related_components(conn: &mut DbConnection, key: &str) -> Result<Vec<String>, ApiError> {
+    let all = store::component_groups(conn)?;
+    let Some((_, group)) = all.iter().find(|(k, _)| k == key) else {
+        return Err(ApiError::NotFound(format!("no component `{key}`")));
+    };
+    let mut keys: Vec<String> = all
+        .iter()
+        .filter(|(_, g)| g.as_deref() == Some(key))
+        .map(|(k, _)| k.clone())
+        .collect();
+    keys.push(key.to_owned());
+    keys.extend(group.clone());
+    Ok(keys)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::after_id(q.after.as_deref())?;
+    let from = q
+        .from
+        .as_deref()
+        .map(|t| parse_instant("from", t))
+        .transpose()?;
+    let to =
+        q.to.as_deref()
+            .map(|t| parse_instant("to", t))
+            .transpose()?;
+    let views = read(&state, move |conn| {
+        let components = match &q.component {
+            None => None,
+            Some(key) => {
+                let all = store::component_groups(conn)?;
+                let mut keys: Vec<String> = all
+                    .into_iter()
+                    .filter(|(k, g)| k == key || g.as_deref() == Some(key))
+                    .map(|(k, _)| k)
+                    .collect();
+                keys.sort();
+                Some(keys)
+            }
+        };
+        let window_filter = WindowFilter {
+            components,
+            severity: q.severity,
+            from,
+            to,
+            ongoing: q.ongoing.unwrap_or(false),
+        };
+        let filtered = window_filter.components.is_some()
+            || window_filter.severity.is_some()
+            || from.is_some()
+            || to.is_some()
+            || window_filter.ongoing;
+        let ids = if filtered {
+            Some(store::incident_ids_matching(conn, &window_filter)?)
+        } else {
+            None
+        };
+        let filter = store::IncidentFilter {
+            status: q.status.map(|s| s.as_str().to_owned()),
+            ids,
+        };
+        let incidents = store::list_incidents(conn, &filter, after, limit + 1)?;
+        let ids: Vec<i64> = incidents.iter().map(|i| i.id).collect();
+        let windows = store::windows_of(conn, &ids)?;
+        Ok(incidents
+            .into_iter()
+            .map(|i| view(i, &windows))
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(pagination::respond(&req, views, limit, |i| {
+        i.id.to_string()
+    }))
+}
+
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    Ok(HttpResponse::Ok().json(read(&state, move |conn| load(conn, id)).await?))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: JsonBody<NewIncident>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.value;
+    let title = super::components::parse_name("title", &new.title)?;
+    let external_id = new
+        .external_id
+        .as_deref()
+        .map(|e| parse_external_id("external_id", e))
+        .transpose()?;
+    if new.windows.is_empty() {
+        return Err(ApiError::invalid(
+            "windows",
+            "an incident needs at least one impact window",
+        ));
+    }
+    let at = now();
+    let checked = new
+        .windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| w.check(&format!("windows[{i}]."), at))
+        .collect::<Result<Vec<_>, _>>()?;
+    let status = new.status;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let windows = checked
+                .iter()
+                .enumerate()
+                .map(|(i, w)| resolve(conn, w, &format!("windows[{i}].")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Some(e) = &external_id
+                && !store::incidents_by_external_id(conn, std::slice::from_ref(e))?.is_empty()
+            {
+                return Err(ApiError::Conflict(format!(
+                    "an incident with external_id `{e}` exists"
+                )));
+            }
+            let at = now();
+            let id = store::insert_incident(
+                conn,
+                &IncidentFields {
+                    title: &title,
+                    status: status.as_str(),
+                    external_id: external_id.as_deref(),
+                    created_at: at,
+                    updated_at: at,
+                },
+            )?;
+            store::insert_windows(conn, id, &windows)?;
+            let after = snapshot(&load(conn, id)?);
+            audit::record(
+                conn,
+                caller,
+                "incident.create",
+                &id.to_string(),
+                None,
+                Some(&after),
+            )?;
+            Ok((StatusCode::CREATED, after))
+        },
+    )
+    .await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<IncidentPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.value;
+    let title = patch
+        .title
+        .as_deref()
+        .map(|t| super::components::parse_name("title", t))
+        .transpose()?;
+    let external_id = patch
+        .external_id
+        .map(|e| {
+            e.as_deref()
+                .map(|e| parse_external_id("external_id", e))
+                .transpose()
+        })
+        .transpose()?;
+    let end = patch
+        .end
+        .as_deref()
+        .map(|e| parse_instant("end", e))
+        .transpose()?;
+    if end.is_some() && !patch.status.is_some_and(IncidentStatus::is_closed) {
+        return Err(ApiError::invalid(
+            "end",
+            "goes with status resolved or postmortem",
+        ));
+    }
+    let status = patch.status;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = load(conn, id)?;
+            let windows = store::windows_of(conn, &[id])?;
+            let open: Vec<&Window> = windows.iter().filter(|w| w.end.is_none()).collect();
+            if status.is_some_and(IncidentStatus::is_closed) && !open.is_empty() {
+                let end = end.ok_or_else(|| {
+                    ApiError::invalid(
+                        "end",
+                        format!("is needed to close the {} open window(s)", open.len()),
+                    )
+                })?;
+                if let Some(late) = open.iter().find(|w| w.start >= end) {
+                    return Err(ApiError::invalid(
+                        "end",
+                        format!("must be after the open window {}'s start", late.id),
+                    ));
+                }
+                store::close_open_windows(conn, id, end)?;
+            }
+            store::update_incident(
+                conn,
+                id,
+                &IncidentChanges {
+                    title: title.as_deref().unwrap_or(&before.title),
+                    status: status.map(IncidentStatus::as_str).unwrap_or(&before.status),
+                    external_id: external_id
+                        .clone()
+                        .unwrap_or(before.external_id.clone())
+                        .as_deref(),
+                    updated_at: now(),
+                },
+            )?;
+            audited(conn, caller, "incident.update", id, &before)
+        },
+    )
+    .await
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let fingerprint = fingerprint(&format!("DELETE {}", req.path()), b"");
+    change(
+        &state,
+        &req,
+        &caller,
+        fingerprint,
+        move |conn, caller| -> Result<Answer, ApiError> {
+            let before = snapshot(&load(conn, id)?);
+            store::delete_incident(conn, id)?;
+            audit::record(
+                conn,
+                caller,
+                "incident.delete",
+                &id.to_string(),
+                Some(&before),
+                None,
+            )?;
+            Ok((StatusCode::OK, json!({ "deleted": id })))
+        },
+    )
+    .await
+}
+
+pub async fn add_window(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<WindowInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let checked = body.value.check("", now())?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = load(conn, id)?;
+            let window = resolve(conn, &checked, "")?;
+            store::insert_windows(conn, id, &[window])?;
+            let (_, after) = audited(conn, caller, "incident.add_window", id, &before)?;
+            Ok((StatusCode::CREATED, after))
+        },
+    )
+    .await
+}
+
+pub async fn update_window(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+    body: JsonBody<WindowPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, window_id) = path.into_inner();
+    let patch = body.value;
+    let start = patch
+        .start
+        .as_deref()
+        .map(|s| parse_instant("start", s))
+        .transpose()?;
+    let end = patch
+        .end
+        .map(|e| e.as_deref().map(|e| parse_instant("end", e)).transpose())
+        .transpose()?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = load(conn, id)?;
+            let current = window_of(conn, id, window_id)?;
+            let mut merged = WindowInput {
+                component: patch.component.clone().unwrap_or(current.component.clone()),
+                severity: patch.severity.unwrap_or(current.severity),
+                start: String::new(),
+                end: None,
+                regions: patch.regions.clone().unwrap_or(current.regions.clone()),
+                customers: patch
+                    .customers
+                    .clone()
+                    .unwrap_or(current.customers.iter().map(|(_, e)| e.clone()).collect()),
+            };
+            merged.start = format_instant(start.unwrap_or(current.start));
+            merged.end = end.unwrap_or(current.end).map(format_instant);
+            let checked = merged.check("", now())?;
+            let window = resolve(conn, &checked, "")?;
+            store::update_window(conn, window_id, &window)?;
+            audited(conn, caller, "incident.update_window", id, &before)
+        },
+    )
+    .await
+}
+
+pub async fn delete_window(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, window_id) = path.into_inner();
+    let fingerprint = fingerprint(&format!("DELETE {}", req.path()), b"");
+    change(&state, &req, &caller, fingerprint, move |conn, caller| {
+        let before = load(conn, id)?;
+        window_of(conn, id, window_id)?;
+        if before.windows.len() == 1 {
+            return Err(ApiError::Conflict(
+                "an incident keeps at least one window; delete the incident instead".into(),
+            ));
+        }
+        store::delete_windows(conn, &[window_id])?;
+        audited(conn, caller, "incident.delete_window", id, &before)
+    })
+    .await
+}
+
+fn window_of(conn: &mut DbConnection, incident: i64, window: i64) -> Result<Window, ApiError> {
+    store::windows_of(conn, &[incident])?
+        .into_iter()
+        .find(|w| w.id == window)
+        .ok_or_else(|| ApiError::NotFound(format!("incident {incident} has no window {window}")))
+}
+
+/// Audits a change to an incident and answers with the incident after it.
+fn audited(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    action: &str,
+    id: i64,
+    before: &IncidentView,
+) -> Result<Answer, ApiError> {
+    let after = snapshot(&load(conn, id)?);
+    audit::record(
+        conn,
+        caller,
+        action,
+        &id.to_string(),
+        Some(&snapshot(before)),
+        Some(&after),
+    )?;
+    Ok((StatusCode::OK, after))
+}
+
+/// `GET /v1/components/{key}/status`: the worst severity among windows open now; a group shows
+/// the worst of its members.
+pub async fn component_status(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let at = now();
+    let (status, windows) = read(&state, move |conn| {
+        let components = related_components(conn, &key)?;
+        let filter = WindowFilter {
+            components: Some(components),
+            ongoing: false,
+            from: Some(at),
+            to: Some(at + 1),
+            severity: None,
+        };
+        let active: Vec<Window> = store::overlapping(conn, &filter)?;
+        let worst = active
+            .iter()
+            .map(|w| w.severity)
+            .min_by_key(|s| severity_rank(*s));
+        let views: Vec<WindowView> = active.iter().map(Into::into).collect();
+        Ok((
+            json!({ "component": key, "status": status_name(worst), "as_of": format_instant(at) }),
+            views,
+        ))
+    })
+    .await?;
+    let mut body = status;
+    body["windows"] = json!(windows);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Lower is worse: what a status page shows first.
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::MajorOutage => 0,
+        Severity::PartialOutage => 1,
+        Severity::DegradedPerformance => 2,
+        Severity::Maintenance => 3,
+    }
+}
+
+fn status_name(worst: Option<Severity>) -> &'static str {
+    match worst {
+        None => "operational",
+        Some(Severity::Maintenance) => "under_maintenance",
+        Some(s) => s.as_str(),
+    }
+}

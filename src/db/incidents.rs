@@ -1,0 +1,478 @@
+//! Incidents and their impact windows, with region and customer scopes.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{
+    components, customers, impact_windows, incidents, window_customers, window_regions,
+};
+use crate::engine::Severity;
+
+pub use crate::domain::incident::MAX_WINDOW_SECONDS;
+
+/// Rows per multi-row INSERT, well under both backends' bound-parameter limits.
+const CHUNK: usize = 2000;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = incidents)]
+pub struct Incident {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub external_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = incidents)]
+pub struct IncidentFields<'a> {
+    pub title: &'a str,
+    pub status: &'a str,
+    pub external_id: Option<&'a str>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = impact_windows)]
+struct WindowRow {
+    id: i64,
+    incident_id: i64,
+    component_key: String,
+    severity: String,
+    start_at: i64,
+    end_at: Option<i64>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = impact_windows)]
+struct NewWindowRow<'a> {
+    incident_id: i64,
+    component_key: &'a str,
+    severity: &'a str,
+    start_at: i64,
+    end_at: Option<i64>,
+}
+
+/// A window as written: customers by internal id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWindow {
+    pub component: String,
+    pub severity: Severity,
+    pub start: i64,
+    pub end: Option<i64>,
+    pub regions: Vec<String>,
+    pub customers: Vec<i64>,
+}
+
+/// A stored window with its scopes; customers as (internal id, external id).
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub id: i64,
+    pub incident_id: i64,
+    pub component: String,
+    pub severity: Severity,
+    pub start: i64,
+    pub end: Option<i64>,
+    pub regions: Vec<String>,
+    pub customers: Vec<(i64, String)>,
+}
+
+impl Window {
+    pub fn as_new(&self) -> NewWindow {
+        NewWindow {
+            component: self.component.clone(),
+            severity: self.severity,
+            start: self.start,
+            end: self.end,
+            regions: self.regions.clone(),
+            customers: self.customers.iter().map(|(id, _)| *id).collect(),
+        }
+    }
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = incidents, treat_none_as_null = true)]
+pub struct IncidentChanges<'a> {
+    pub title: &'a str,
+    pub status: &'a str,
+    pub external_id: Option<&'a str>,
+    pub updated_at: i64,
+}
+
+pub fn insert_incident(conn: &mut DbConnection, fields: &IncidentFields<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, incidents, fields)
+}
+
+pub fn update_incident(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &IncidentChanges<'_>,
+) -> QueryResult<()> {
+    diesel::update(incidents::table.find(id))
+        .set(fields)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find_incident(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Incident>> {
+    incidents::table
+        .find(id)
+        .select(Incident::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Incidents by external id (status-page matching).
+pub fn incidents_by_external_id(
+    conn: &mut DbConnection,
+    external_ids: &[String],
+) -> QueryResult<HashMap<String, Incident>> {
+    let mut found = HashMap::new();
+    for chunk in external_ids.chunks(CHUNK) {
+        let rows: Vec<Incident> = incidents::table
+            .filter(incidents::external_id.eq_any(chunk))
+            .select(Incident::as_select())
+            .load(conn)?;
+        for row in rows {
+            if let Some(external_id) = row.external_id.clone() {
+                found.insert(external_id, row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Writes windows in a few multi-row statements; yields their ids in order.
+pub fn insert_windows(
+    conn: &mut DbConnection,
+    incident_id: i64,
+    windows: &[NewWindow],
+) -> QueryResult<Vec<i64>> {
+    insert_windows_of(
+        conn,
+        &windows.iter().map(|w| (incident_id, w)).collect::<Vec<_>>(),
+    )
+}
+
+/// Like `insert_windows`, for windows of several incidents at once.
+pub fn insert_windows_of(
+    conn: &mut DbConnection,
+    windows: &[(i64, &NewWindow)],
+) -> QueryResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(windows.len());
+    for chunk in windows.chunks(CHUNK) {
+        let rows: Vec<NewWindowRow<'_>> = chunk
+            .iter()
+            .map(|(incident_id, w)| NewWindowRow {
+                incident_id: *incident_id,
+                component_key: &w.component,
+                severity: w.severity.as_str(),
+                start_at: w.start,
+                end_at: w.end,
+            })
+            .collect();
+        // RETURNING lists the rows in VALUES order on both backends.
+        let chunk_ids: Vec<i64> = match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(impact_windows::table)
+                .values(&rows)
+                .returning(impact_windows::id)
+                .get_results(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(impact_windows::table)
+                .values(&rows)
+                .returning(impact_windows::id)
+                .get_results(c)?,
+        };
+        ids.extend(chunk_ids);
+    }
+    let regions: Vec<(i64, &str)> = ids
+        .iter()
+        .zip(windows)
+        .flat_map(|(id, (_, w))| w.regions.iter().map(move |r| (*id, r.as_str())))
+        .collect();
+    let scoped_customers: Vec<(i64, i64)> = ids
+        .iter()
+        .zip(windows)
+        .flat_map(|(id, (_, w))| w.customers.iter().map(move |c| (*id, *c)))
+        .collect();
+    insert_scopes(conn, &regions, &scoped_customers)?;
+    Ok(ids)
+}
+
+fn insert_scopes(
+    conn: &mut DbConnection,
+    regions: &[(i64, &str)],
+    scoped: &[(i64, i64)],
+) -> QueryResult<()> {
+    for chunk in regions.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, r)| {
+                (
+                    window_regions::window_id.eq(*id),
+                    window_regions::region.eq(*r),
+                )
+            })
+            .collect();
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(window_regions::table)
+                .values(&rows)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(window_regions::table)
+                .values(&rows)
+                .execute(c)?,
+        };
+    }
+    for chunk in scoped.chunks(CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, c)| {
+                (
+                    window_customers::window_id.eq(*id),
+                    window_customers::customer_id.eq(*c),
+                )
+            })
+            .collect();
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(window_customers::table)
+                .values(&rows)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(window_customers::table)
+                .values(&rows)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Deletes windows and their scopes.
+pub fn delete_windows(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        diesel::delete(window_regions::table.filter(window_regions::window_id.eq_any(chunk)))
+            .execute(conn)?;
+        diesel::delete(window_customers::table.filter(window_customers::window_id.eq_any(chunk)))
+            .execute(conn)?;
+        diesel::delete(impact_windows::table.filter(impact_windows::id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn delete_incident(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    let ids: Vec<i64> = impact_windows::table
+        .filter(impact_windows::incident_id.eq(id))
+        .select(impact_windows::id)
+        .load(conn)?;
+    delete_windows(conn, &ids)?;
+    diesel::delete(incidents::table.find(id))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Changes a window in place; its scopes are replaced.
+pub fn update_window(conn: &mut DbConnection, id: i64, w: &NewWindow) -> QueryResult<()> {
+    diesel::update(impact_windows::table.find(id))
+        .set((
+            impact_windows::component_key.eq(&w.component),
+            impact_windows::severity.eq(w.severity.as_str()),
+            impact_windows::start_at.eq(w.start),
+            impact_windows::end_at.eq(w.end),
+        ))
+        .execute(conn)?;
+    diesel::delete(window_regions::table.filter(window_regions::window_id.eq(id))).execute(conn)?;
+    diesel::delete(window_customers::table.filter(window_customers::window_id.eq(id)))
+        .execute(conn)?;
+    let regions: Vec<(i64, &str)> = w.regions.iter().map(|r| (id, r.as_str())).collect();
+    let scoped: Vec<(i64, i64)> = w.customers.iter().map(|c| (id, *c)).collect();
+    insert_scopes(conn, &regions, &scoped)
+}
+
+/// Closes every open window of an incident at `end`.
+pub fn close_open_windows(
+    conn: &mut DbConnection,
+    incident_id: i64,
+    end: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        impact_windows::table
+            .filter(impact_windows::incident_id.eq(incident_id))
+            .filter(impact_windows::end_at.is_null()),
+    )
+    .set(impact_windows::end_at.eq(end))
+    .execute(conn)
+}
+
+/// The windows of some incidents, ordered by incident, start, id.
+pub fn windows_of(conn: &mut DbConnection, incident_ids: &[i64]) -> QueryResult<Vec<Window>> {
+    let mut rows = Vec::new();
+    for chunk in incident_ids.chunks(CHUNK) {
+        rows.extend(
+            impact_windows::table
+                .filter(impact_windows::incident_id.eq_any(chunk))
+                .order((
+                    impact_windows::incident_id,
+                    impact_windows::start_at,
+                    impact_windows::id,
+                ))
+                .select(WindowRow::as_select())
+                .load(conn)?,
+        );
+    }
+    with_scopes(conn, rows)
+}
+
+/// What to look for among windows.
+#[derive(Default, Clone)]
+pub struct WindowFilter {
+    /// Any of these components (a group is expanded by the caller).
+    pub components: Option<Vec<String>>,
+    pub severity: Option<Severity>,
+    /// Overlapping `[from, to)`.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Open windows only.
+    pub ongoing: bool,
+}
+
+/// Windows overlapping `[from, to)`, optionally for some components. Uses the bounded window
+/// length: a closed window overlapping `from` started after `from - MAX_WINDOW_SECONDS`.
+pub fn overlapping(conn: &mut DbConnection, filter: &WindowFilter) -> QueryResult<Vec<Window>> {
+    let rows = window_rows(conn, filter)?;
+    with_scopes(conn, rows)
+}
+
+fn window_rows(conn: &mut DbConnection, filter: &WindowFilter) -> QueryResult<Vec<WindowRow>> {
+    let mut closed = impact_windows::table
+        .select(WindowRow::as_select())
+        .into_boxed();
+    let mut open = impact_windows::table
+        .filter(impact_windows::end_at.is_null())
+        .select(WindowRow::as_select())
+        .into_boxed();
+    if let Some(components) = &filter.components {
+        closed = closed.filter(impact_windows::component_key.eq_any(components.clone()));
+        open = open.filter(impact_windows::component_key.eq_any(components.clone()));
+    }
+    if let Some(severity) = filter.severity {
+        closed = closed.filter(impact_windows::severity.eq(severity.as_str()));
+        open = open.filter(impact_windows::severity.eq(severity.as_str()));
+    }
+    if let Some(to) = filter.to {
+        closed = closed.filter(impact_windows::start_at.lt(to));
+        open = open.filter(impact_windows::start_at.lt(to));
+    }
+    let mut rows = open.load(conn)?;
+    if !filter.ongoing {
+        closed = closed.filter(impact_windows::end_at.is_not_null());
+        if let Some(from) = filter.from {
+            closed = closed
+                .filter(impact_windows::start_at.ge(from - MAX_WINDOW_SECONDS))
+                .filter(impact_windows::end_at.gt(from));
+        }
+        rows.extend(closed.load(conn)?);
+    }
+    rows.sort_by_key(|w| (w.start_at, w.id));
+    Ok(rows)
+}
+
+/// Ids of incidents with a window matching the filter.
+pub fn incident_ids_matching(
+    conn: &mut DbConnection,
+    filter: &WindowFilter,
+) -> QueryResult<Vec<i64>> {
+    let mut ids: Vec<i64> = window_rows(conn, filter)?
+        .into_iter()
+        .map(|w| w.incident_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+pub struct IncidentFilter {
+    pub status: Option<String>,
+    /// Restrict to these ids (from a window filter).
+    pub ids: Option<Vec<i64>>,
+}
+
+pub fn list_incidents(
+    conn: &mut DbConnection,
+    filter: &IncidentFilter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Incident>> {
+    let mut query = incidents::table
+        .filter(incidents::id.gt(after))
+        .order(incidents::id.asc())
+        .limit(limit)
+        .select(Incident::as_select())
+        .into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(incidents::status.eq(status.clone()));
+    }
+    match &filter.ids {
+        None => query.load(conn),
+        Some(ids) => {
+            // Only the page's worth of matching ids goes into the query.
+            let page: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| *id > after)
+                .take(CHUNK)
+                .collect();
+            query.filter(incidents::id.eq_any(page)).load(conn)
+        }
+    }
+}
+
+fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec<Window>> {
+    let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
+    let mut regions: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut scoped: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let found: Vec<(i64, String)> = window_regions::table
+            .filter(window_regions::window_id.eq_any(chunk))
+            .order((window_regions::window_id, window_regions::region))
+            .load(conn)?;
+        for (id, region) in found {
+            regions.entry(id).or_default().push(region);
+        }
+        let found: Vec<(i64, i64, String)> = window_customers::table
+            .inner_join(customers::table)
+            .filter(window_customers::window_id.eq_any(chunk))
+            .order((window_customers::window_id, customers::external_id))
+            .select((
+                window_customers::window_id,
+                customers::id,
+                customers::external_id,
+            ))
+            .load(conn)?;
+        for (id, customer, external) in found {
+            scoped.entry(id).or_default().push((customer, external));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|w| Window {
+            regions: regions.remove(&w.id).unwrap_or_default(),
+            customers: scoped.remove(&w.id).unwrap_or_default(),
+            // Stored severities were validated on the way in.
+            severity: w.severity.parse().unwrap_or(Severity::MajorOutage),
+            id: w.id,
+            incident_id: w.incident_id,
+            component: w.component_key,
+            start: w.start_at,
+            end: w.end_at,
+        })
+        .collect())
+}
+
+/// Component keys with their group, for expanding groups.
+pub fn component_groups(conn: &mut DbConnection) -> QueryResult<Vec<(String, Option<String>)>> {
+    components::table
+        .select((components::key, components::group_key))
+        .load(conn)
+}

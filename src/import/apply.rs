@@ -1,0 +1,324 @@
+//! Writes a parsed status-page document: components matched by their page id, incidents matched
+//! by page id + incident id, so importing the same document again changes nothing.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::statuspage::{Document, ImportedIncident};
+use crate::auth::Caller;
+use crate::db::catalog::{self, Component};
+use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, NewWindow};
+use crate::db::{DbConnection, audit, now};
+use crate::domain::incident::CheckedWindow;
+use crate::domain::{Invalid, format_instant, parse_key, parse_region};
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub create_components: bool,
+    /// Scope every imported window to these regions (empty: every region).
+    pub regions: Vec<String>,
+    pub dry_run: bool,
+}
+
+impl Options {
+    /// `regions` is a comma-separated list.
+    pub fn parse(
+        create_components: bool,
+        regions: Option<&str>,
+        dry_run: bool,
+    ) -> Result<Options, Invalid> {
+        let regions = regions
+            .map(|list| {
+                list.split(',')
+                    .enumerate()
+                    .map(|(i, r)| parse_region(&format!("regions[{i}]"), r))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Options {
+            create_components,
+            regions,
+            dry_run,
+        })
+    }
+}
+
+#[derive(Serialize, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub page_id: String,
+    pub dry_run: bool,
+    pub incidents_created: usize,
+    pub incidents_updated: usize,
+    pub incidents_unchanged: usize,
+    pub windows_written: usize,
+    pub components_created: Vec<String>,
+    /// In a dry run: the windows that would be written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub windows: Vec<Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("unknown status-page components: {}; create them first (with that external_id) or import with create_components", .0.join(", "))]
+    UnknownComponents(Vec<String>),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Store(#[from] crate::db::DbError),
+    /// Carries a dry run's summary out of the transaction it rolls back.
+    #[error("dry run")]
+    DryRun(Summary),
+}
+
+/// Imports in one transaction; a dry run rolls it back and answers what it would have done.
+pub fn run(
+    db: &crate::db::Db,
+    doc: &Document,
+    options: &Options,
+    caller: &Caller,
+) -> Result<Summary, ApplyError> {
+    let outcome = db.transaction(|conn| {
+        let summary = apply(conn, doc, options, caller)?;
+        if options.dry_run {
+            Err(ApplyError::DryRun(summary))
+        } else {
+            Ok(summary)
+        }
+    });
+    match outcome {
+        Err(ApplyError::DryRun(summary)) => Ok(summary),
+        other => other,
+    }
+}
+
+pub fn apply(
+    conn: &mut DbConnection,
+    doc: &Document,
+    options: &Options,
+    caller: &Caller,
+) -> Result<Summary, ApplyError> {
+    let mut summary = Summary {
+        page_id: doc.page_id.clone(),
+        dry_run: options.dry_run,
+        ..Summary::default()
+    };
+    let keys = match_components(conn, doc, options, caller, &mut summary)?;
+    let external_ids: Vec<String> = doc
+        .incidents
+        .iter()
+        .map(|i| i.external_id(&doc.page_id))
+        .collect();
+    let existing = store::incidents_by_external_id(conn, &external_ids)?;
+    let existing_ids: Vec<i64> = existing.values().map(|i| i.id).collect();
+    let mut stored_windows: HashMap<i64, Vec<NewWindow>> = HashMap::new();
+    for w in store::windows_of(conn, &existing_ids)? {
+        stored_windows
+            .entry(w.incident_id)
+            .or_default()
+            .push(w.as_new());
+    }
+    let at = now();
+    let mut to_write: Vec<(i64, NewWindow)> = Vec::new();
+    let mut audit_entries = Vec::new();
+    for (incident, external_id) in doc.incidents.iter().zip(&external_ids) {
+        let windows = windows_of(incident, &keys, options, external_id, at)?;
+        let after = json!({
+            "title": incident.title, "status": incident.status, "external_id": external_id,
+            "windows": windows.iter().map(window_json).collect::<Vec<_>>(),
+        });
+        let id = match existing.get(external_id) {
+            Some(row) => {
+                let mut stored = stored_windows.remove(&row.id).unwrap_or_default();
+                stored.sort_by(window_order);
+                if row.title == incident.title && row.status == incident.status && stored == windows
+                {
+                    summary.incidents_unchanged += 1;
+                    continue;
+                }
+                let ids: Vec<i64> = store::windows_of(conn, &[row.id])?
+                    .iter()
+                    .map(|w| w.id)
+                    .collect();
+                store::delete_windows(conn, &ids)?;
+                let changes = IncidentChanges {
+                    title: &incident.title,
+                    status: &incident.status,
+                    external_id: Some(external_id),
+                    updated_at: at,
+                };
+                store::update_incident(conn, row.id, &changes)?;
+                summary.incidents_updated += 1;
+                let before = json!({ "title": row.title, "status": row.status, "windows": stored.iter().map(window_json).collect::<Vec<_>>() });
+                audit_entries.push((
+                    "incident.import",
+                    row.id.to_string(),
+                    Some(before),
+                    Some(after),
+                ));
+                row.id
+            }
+            None => {
+                let fields = IncidentFields {
+                    title: &incident.title,
+                    status: &incident.status,
+                    external_id: Some(external_id),
+                    created_at: at,
+                    updated_at: at,
+                };
+                let id = store::insert_incident(conn, &fields)?;
+                summary.incidents_created += 1;
+                audit_entries.push(("incident.import", id.to_string(), None, Some(after)));
+                id
+            }
+        };
+        to_write.extend(windows.into_iter().map(|w| (id, w)));
+    }
+    let pairs: Vec<(i64, &NewWindow)> = to_write.iter().map(|(id, w)| (*id, w)).collect();
+    store::insert_windows_of(conn, &pairs)?;
+    audit::record_all(conn, caller, &audit_entries)?;
+    summary.windows_written = to_write.len();
+    if options.dry_run {
+        summary.windows = to_write.iter().map(|(_, w)| window_json(w)).collect();
+    }
+    Ok(summary)
+}
+
+fn window_order(a: &NewWindow, b: &NewWindow) -> std::cmp::Ordering {
+    (a.start, &a.component, a.severity, a.end).cmp(&(b.start, &b.component, b.severity, b.end))
+}
+
+fn window_json(w: &NewWindow) -> Value {
+    json!({
+        "component": w.component, "severity": w.severity, "start": format_instant(w.start),
+        "end": w.end.map(format_instant), "regions": w.regions,
+    })
+}
+
+fn windows_of(
+    incident: &ImportedIncident,
+    keys: &HashMap<String, String>,
+    options: &Options,
+    external_id: &str,
+    now: i64,
+) -> Result<Vec<NewWindow>, ApplyError> {
+    let mut windows = Vec::with_capacity(incident.windows.len());
+    for w in &incident.windows {
+        let component = keys
+            .get(&w.component_code)
+            .cloned()
+            .ok_or_else(|| ApplyError::UnknownComponents(vec![w.component_code.clone()]))?;
+        let checked = CheckedWindow {
+            component,
+            severity: w.severity,
+            start: w.start,
+            end: w.end,
+            regions: options.regions.clone(),
+            customers: vec![],
+        };
+        checked.check_times(
+            &format!("incident {external_id}: window on {}: ", w.component_code),
+            now,
+        )?;
+        windows.push(NewWindow {
+            component: checked.component,
+            severity: checked.severity,
+            start: checked.start,
+            end: checked.end,
+            regions: checked.regions,
+            customers: vec![],
+        });
+    }
+    windows.sort_by(window_order);
+    Ok(windows)
+}
+
+/// Page component id → component key; unknown ids are created when asked, refused otherwise.
+fn match_components(
+    conn: &mut DbConnection,
+    doc: &Document,
+    options: &Options,
+    caller: &Caller,
+    summary: &mut Summary,
+) -> Result<HashMap<String, String>, ApplyError> {
+    let mut wanted: BTreeSet<String> = doc
+        .component_codes_used()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    // A created component brings its group along.
+    let group_of = |code: &str| {
+        doc.components
+            .iter()
+            .find(|c| c.code == code)
+            .and_then(|c| c.group_code.clone())
+    };
+    let groups: Vec<String> = wanted.iter().filter_map(|c| group_of(c)).collect();
+    let codes: Vec<String> = wanted
+        .iter()
+        .cloned()
+        .chain(groups.iter().cloned())
+        .collect();
+    let mut keys: HashMap<String, String> = catalog::components_by_external_id(conn, &codes)?
+        .into_iter()
+        .filter_map(|c| c.external_id.map(|e| (e, c.key)))
+        .collect();
+    let unknown: Vec<String> = wanted
+        .iter()
+        .filter(|c| !keys.contains_key(*c))
+        .cloned()
+        .collect();
+    if unknown.is_empty() {
+        return Ok(keys);
+    }
+    if !options.create_components {
+        return Err(ApplyError::UnknownComponents(unknown));
+    }
+    // Groups first, so members can name them.
+    wanted = unknown
+        .iter()
+        .filter_map(|c| group_of(c))
+        .filter(|g| !keys.contains_key(g))
+        .collect();
+    let ordered: Vec<String> = wanted.into_iter().chain(unknown).collect();
+    let at = now();
+    for code in ordered {
+        if keys.contains_key(&code) {
+            continue;
+        }
+        let key = parse_key(&format!("components[{code}]"), &code)?;
+        if catalog::find_component(conn, &key)?.is_some() {
+            return Err(ApplyError::Conflict(format!(
+                "component `{key}` exists but is not linked to status-page id `{code}`: set its external_id"
+            )));
+        }
+        let page = doc.components.iter().find(|c| c.code == code);
+        let component = Component {
+            key: key.clone(),
+            name: page.map_or_else(|| code.clone(), |p| p.name.clone()),
+            description: String::new(),
+            group_key: group_of(&code).and_then(|g| keys.get(&g).cloned()),
+            external_id: Some(code.clone()),
+            created_at: at,
+            updated_at: at,
+        };
+        catalog::insert_component(conn, &component)?;
+        audit::record(
+            conn,
+            caller,
+            "component.create",
+            &key,
+            None,
+            Some(&json!({"key": key, "external_id": code, "group": component.group_key})),
+        )?;
+        summary.components_created.push(key.clone());
+        keys.insert(code, key);
+    }
+    Ok(keys)
+}

@@ -1,0 +1,430 @@
+//! Parser for a public status page's `incidents.json` (API v2 shape, with the page's
+//! `components` beside the incidents as `summary.json` has them).
+//!
+//! Pure: bytes in, [`Document`] out. Matching components against the ones the service knows,
+//! and storing incidents, is the caller's work. The rules are those of
+//! `shared/fixtures/README.md`, "How a document becomes impact windows".
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::engine::Severity;
+
+/// What one `incidents.json` document says, ready to import.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    pub page_id: String,
+    pub page_name: String,
+    /// The page's top-level `components`; empty when the document has none.
+    pub components: Vec<PageComponent>,
+    /// In document order (the API lists newest first).
+    pub incidents: Vec<ImportedIncident>,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct PageComponent {
+    /// The page's component id.
+    pub code: String,
+    pub name: String,
+    pub group_code: Option<String>,
+    pub is_group: bool,
+}
+
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct ImportedIncident {
+    pub page_incident_id: String,
+    pub title: String,
+    /// One of `investigating`, `identified`, `monitoring`, `resolved`, `postmortem`.
+    pub status: String,
+    /// Sorted by start, then component code. A window that is empty once instants are
+    /// truncated to whole seconds (end == start) is dropped: it holds no time.
+    pub windows: Vec<ImportedWindow>,
+}
+
+/// An impact window in unix seconds (UTC), half-open `[start, end)`.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct ImportedWindow {
+    pub component_code: String,
+    pub severity: Severity,
+    pub start: i64,
+    /// `None`: still going on.
+    pub end: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("malformed JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{path}: missing field")]
+    MissingField { path: String },
+    #[error("{path}: expected {expected}, found {found}")]
+    WrongType {
+        path: String,
+        expected: &'static str,
+        found: String,
+    },
+    #[error("{path}: `{value}` has no offset; an instant needs `Z` or `±hh:mm`")]
+    NoOffset { path: String, value: String },
+    #[error("{path}: `{value}` is not an RFC 3339 instant ({reason})")]
+    BadInstant {
+        path: String,
+        value: String,
+        reason: String,
+    },
+    #[error(
+        "{path}: unknown incident status `{value}` \
+         (expected investigating, identified, monitoring, resolved or postmortem)"
+    )]
+    UnknownIncidentStatus { path: String, value: String },
+    #[error(
+        "{path}: unknown component status `{value}` (expected operational, \
+         degraded_performance, partial_outage, major_outage or under_maintenance)"
+    )]
+    UnknownComponentStatus { path: String, value: String },
+    #[error("{path}: incident id `{id}` appears more than once")]
+    DuplicateIncident { path: String, id: String },
+    #[error("{path}: the incident is resolved before its `{component}` window opens")]
+    ResolvedBeforeWindow { path: String, component: String },
+}
+
+const INCIDENT_STATUSES: [&str; 5] = [
+    "investigating",
+    "identified",
+    "monitoring",
+    "resolved",
+    "postmortem",
+];
+
+impl Document {
+    /// Every component code a window refers to, so the caller can list the unknown ones.
+    pub fn component_codes_used(&self) -> BTreeSet<&str> {
+        self.incidents
+            .iter()
+            .flat_map(|incident| &incident.windows)
+            .map(|window| window.component_code.as_str())
+            .collect()
+    }
+}
+
+impl ImportedIncident {
+    /// The id an incident is matched by on re-import: page id + incident id.
+    pub fn external_id(&self, page_id: &str) -> String {
+        format!("{page_id}:{}", self.page_incident_id)
+    }
+}
+
+/// Parses an `incidents.json` document into incidents with impact windows.
+///
+/// - Each incident's updates are taken oldest first by `display_at` (equal instants: the one
+///   listed later, i.e. older in the API's newest-first order, first).
+/// - Per component, each update's `new_status` is the state from then on: an impaired state
+///   opens a window, a different state closes it, `operational` only closes. `old_status` and
+///   the update's own `status` are not read.
+/// - Windows opened by the first update open at `started_at` when that is earlier.
+/// - A window still open at the end closes at `resolved_at`, or stays open without one.
+/// - Instants must carry an offset; sub-second parts are truncated to whole seconds.
+/// - A window that is empty after truncation (end == start) is dropped: it held no time.
+/// - A `resolved_at` earlier than the start of a window it would close is refused.
+pub fn parse(json: &[u8]) -> Result<Document, ImportError> {
+    let value: Value = serde_json::from_slice(json)?;
+    let root = Node::root(&value);
+    root.object()?;
+    let page = root.field("page")?;
+    let page_id = page.field("id")?.str()?.to_owned();
+    let page_name = page.field("name")?.str()?.to_owned();
+    let components = match root.optional("components")? {
+        Some(list) => list.items()?.iter().map(parse_component).collect(),
+        None => Ok(Vec::new()),
+    }?;
+    let incident_nodes = root.field("incidents")?.items()?;
+    let mut seen = HashSet::new();
+    let mut incidents = Vec::with_capacity(incident_nodes.len());
+    for node in &incident_nodes {
+        let incident = parse_incident(node)?;
+        if !seen.insert(incident.page_incident_id.clone()) {
+            return Err(ImportError::DuplicateIncident {
+                path: node.child("id").path,
+                id: incident.page_incident_id,
+            });
+        }
+        incidents.push(incident);
+    }
+    Ok(Document {
+        page_id,
+        page_name,
+        components,
+        incidents,
+    })
+}
+
+fn parse_component(node: &Node) -> Result<PageComponent, ImportError> {
+    Ok(PageComponent {
+        code: node.field("id")?.str()?.to_owned(),
+        name: node.field("name")?.str()?.to_owned(),
+        group_code: match node.optional("group_id")? {
+            Some(group) => Some(group.str()?.to_owned()),
+            None => None,
+        },
+        is_group: match node.optional("group")? {
+            Some(flag) => flag.bool()?,
+            None => false,
+        },
+    })
+}
+
+/// One update, reduced to what moves the timeline: `None` is `operational`.
+struct Update {
+    /// Whole seconds; `display_at` keeps the sub-seconds for ordering.
+    at: i64,
+    display_at: DateTime<FixedOffset>,
+    changes: Vec<(String, Option<Severity>)>,
+}
+
+fn parse_incident(node: &Node) -> Result<ImportedIncident, ImportError> {
+    let id = node.field("id")?.str()?.to_owned();
+    let title = node.field("name")?.str()?.to_owned();
+    let status_node = node.field("status")?;
+    let status = status_node.str()?;
+    if !INCIDENT_STATUSES.contains(&status) {
+        return Err(ImportError::UnknownIncidentStatus {
+            path: status_node.path,
+            value: status.to_owned(),
+        });
+    }
+    let started_at = optional_seconds(node, "started_at")?;
+    let resolved_at = optional_seconds(node, "resolved_at")?;
+    let mut updates = node
+        .field("incident_updates")?
+        .items()?
+        .iter()
+        .map(parse_update)
+        .collect::<Result<Vec<_>, _>>()?;
+    // The API lists newest first; reversed, a stable sort keeps equal instants oldest first.
+    updates.reverse();
+    updates.sort_by_key(|update| update.display_at);
+    let windows = follow(&updates, started_at, resolved_at).map_err(|component| {
+        ImportError::ResolvedBeforeWindow {
+            path: node.child("resolved_at").path,
+            component,
+        }
+    })?;
+    Ok(ImportedIncident {
+        page_incident_id: id,
+        title,
+        status: status.to_owned(),
+        windows,
+    })
+}
+
+fn optional_seconds(node: &Node, key: &str) -> Result<Option<i64>, ImportError> {
+    match node.optional(key)? {
+        Some(instant) => Ok(Some(instant.instant()?.timestamp())),
+        None => Ok(None),
+    }
+}
+
+fn parse_update(node: &Node) -> Result<Update, ImportError> {
+    let display_at = node.field("display_at")?.instant()?;
+    let mut changes = Vec::new();
+    if let Some(affected) = node.optional("affected_components")? {
+        for component in affected.items()? {
+            let code = component.field("code")?.str()?.to_owned();
+            let new_status = component.field("new_status")?;
+            let severity = match new_status.str()? {
+                "operational" => None,
+                "degraded_performance" => Some(Severity::DegradedPerformance),
+                "partial_outage" => Some(Severity::PartialOutage),
+                "major_outage" => Some(Severity::MajorOutage),
+                "under_maintenance" => Some(Severity::Maintenance),
+                other => {
+                    return Err(ImportError::UnknownComponentStatus {
+                        path: new_status.path,
+                        value: other.to_owned(),
+                    });
+                }
+            };
+            changes.push((code, severity));
+        }
+    }
+    Ok(Update {
+        at: display_at.timestamp(),
+        display_at,
+        changes,
+    })
+}
+
+/// Walks updates sorted oldest first. Err carries the component whose window would end
+/// at a `resolved_at` before its start.
+fn follow(
+    updates: &[Update],
+    started_at: Option<i64>,
+    resolved_at: Option<i64>,
+) -> Result<Vec<ImportedWindow>, String> {
+    let first_at = updates.first().map(|update| update.display_at);
+    let mut open: BTreeMap<&str, (Severity, i64)> = BTreeMap::new();
+    let mut windows = Vec::new();
+    for update in updates {
+        for (code, severity) in &update.changes {
+            if open.get(code.as_str()).map(|(current, _)| current) == severity.as_ref() {
+                continue;
+            }
+            if let Some((current, start)) = open.remove(code.as_str()) {
+                push_window(&mut windows, code, current, start, Some(update.at));
+            }
+            if let Some(severity) = severity {
+                let start = match started_at {
+                    Some(started) if Some(update.display_at) == first_at => started.min(update.at),
+                    _ => update.at,
+                };
+                open.insert(code, (*severity, start));
+            }
+        }
+    }
+    for (code, (severity, start)) in open {
+        if resolved_at.is_some_and(|end| end < start) {
+            return Err(code.to_owned());
+        }
+        push_window(&mut windows, code, severity, start, resolved_at);
+    }
+    windows.sort_by(|a, b| (a.start, &a.component_code).cmp(&(b.start, &b.component_code)));
+    Ok(windows)
+}
+
+fn push_window(
+    windows: &mut Vec<ImportedWindow>,
+    code: &str,
+    severity: Severity,
+    start: i64,
+    end: Option<i64>,
+) {
+    if end == Some(start) {
+        return;
+    }
+    windows.push(ImportedWindow {
+        component_code: code.to_owned(),
+        severity,
+        start,
+        end,
+    });
+}
+
+/// A JSON value with the path that leads to it, so every error can say where.
+struct Node<'a> {
+    value: &'a Value,
+    /// `incidents[2].incident_updates[0].display_at`; empty for the document itself.
+    path: String,
+}
+
+impl<'a> Node<'a> {
+    fn root(value: &'a Value) -> Self {
+        Node {
+            value,
+            path: String::new(),
+        }
+    }
+
+    fn child(&self, key: &str) -> Node<'a> {
+        let path = if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        };
+        Node {
+            value: self.value.get(key).unwrap_or(&Value::Null),
+            path,
+        }
+    }
+
+    fn object(&self) -> Result<&'a Map<String, Value>, ImportError> {
+        self.value
+            .as_object()
+            .ok_or_else(|| self.wrong("an object"))
+    }
+
+    /// A field that must be present (it may still be `null`, which the typed getters refuse).
+    fn field(&self, key: &str) -> Result<Node<'a>, ImportError> {
+        let child = self.child(key);
+        if self.object()?.contains_key(key) {
+            Ok(child)
+        } else {
+            Err(ImportError::MissingField { path: child.path })
+        }
+    }
+
+    /// A field that may be absent or `null`.
+    fn optional(&self, key: &str) -> Result<Option<Node<'a>>, ImportError> {
+        let child = self.child(key);
+        match self.object()?.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => Ok(Some(child)),
+        }
+    }
+
+    fn str(&self) -> Result<&'a str, ImportError> {
+        self.value.as_str().ok_or_else(|| self.wrong("a string"))
+    }
+
+    fn bool(&self) -> Result<bool, ImportError> {
+        self.value.as_bool().ok_or_else(|| self.wrong("a boolean"))
+    }
+
+    fn items(&self) -> Result<Vec<Node<'a>>, ImportError> {
+        let items = self
+            .value
+            .as_array()
+            .ok_or_else(|| self.wrong("an array"))?;
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(index, value)| Node {
+                value,
+                path: format!("{}[{index}]", self.path),
+            })
+            .collect())
+    }
+
+    /// An RFC 3339 instant with an explicit offset.
+    fn instant(&self) -> Result<DateTime<FixedOffset>, ImportError> {
+        let text = self.str()?;
+        match DateTime::parse_from_rfc3339(text) {
+            Ok(instant) => Ok(instant),
+            Err(_) if text.parse::<NaiveDateTime>().is_ok() => Err(ImportError::NoOffset {
+                path: self.path.clone(),
+                value: text.to_owned(),
+            }),
+            Err(reason) => Err(ImportError::BadInstant {
+                path: self.path.clone(),
+                value: text.to_owned(),
+                reason: reason.to_string(),
+            }),
+        }
+    }
+
+    fn wrong(&self, expected: &'static str) -> ImportError {
+        let found = match self.value {
+            Value::Null => "null".to_owned(),
+            Value::Bool(_) => "a boolean".to_owned(),
+            Value::Number(number) => format!("the number {number}"),
+            Value::String(text) => format!("the string {text:?}"),
+            Value::Array(_) => "an array".to_owned(),
+            Value::Object(_) => "an object".to_owned(),
+        };
+        let path = if self.path.is_empty() {
+            "document".to_owned()
+        } else {
+            self.path.clone()
+        };
+        ImportError::WrongType {
+            path,
+            expected,
+            found,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "statuspage_tests.rs"]
+mod tests;
