@@ -116,7 +116,9 @@ pub fn keys() -> Keys {
 
 impl TestApp {
     pub fn spawn(backend: Backend) -> TestApp {
-        sla_ledger::telemetry::init();
+        if std::env::var("SLA_LOG").is_ok() {
+            sla_ledger::telemetry::init();
+        }
         let test_db = TestDb::create(backend);
         let db = test_db.connect();
         db.migrate().expect("migrate");

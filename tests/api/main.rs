@@ -9,5 +9,7 @@ mod catalog;
 mod customers;
 mod errors;
 mod idempotency;
+mod imports;
+mod incidents;
 mod migrations;
 mod openapi;
