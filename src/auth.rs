@@ -98,7 +98,8 @@ struct Claims {
     sub: String,
     role: String,
     exp: i64,
-    iat: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,7 +218,7 @@ impl Keys {
         let claims = Claims {
             sub: subject.to_owned(),
             role: role.as_str().to_owned(),
-            iat: now,
+            iat: Some(now),
             exp: now + ttl_seconds,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),

@@ -55,7 +55,9 @@ pub struct NewComponent {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentPatch {
+    #[serde(default, deserialize_with = "super::extract::present")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
     description: Option<String>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
     group: Option<Option<String>>,

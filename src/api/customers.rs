@@ -50,6 +50,7 @@ pub struct NewCustomer {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerPatch {
+    #[serde(default, deserialize_with = "super::extract::present")]
     name: Option<String>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
     region: Option<Option<String>>,

@@ -37,7 +37,9 @@ fn caller_of(req: &ServiceRequest, access: Access) -> Result<Caller, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .ok_or_else(|| ApiError::Unauthorized("missing `Authorization: Bearer <token>`".into()))?;
     keys.authorize(token.trim(), access).map_err(|e| match e {
         AuthError::Unauthenticated(why) => ApiError::Unauthorized(why),

@@ -16,7 +16,7 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     if migrated {
         Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
     } else {
-        Err(ApiError::Unavailable(
+        Err(ApiError::NotReady(
             "migrations are pending: run `sla-ledger migrate`".into(),
         ))
     }

@@ -98,10 +98,9 @@ async fn unrouted(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if allowed.is_empty() {
         Err(ApiError::NotFound(format!("no route {}", req.path())))
     } else {
-        Err(ApiError::MethodNotAllowed(format!(
-            "{} is not allowed here; allowed: {}",
-            req.method(),
-            allowed.join(", ")
-        )))
+        Err(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: allowed.join(", "),
+        })
     }
 }

@@ -62,6 +62,7 @@ pub struct NewSubscription {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionPatch {
+    #[serde(default, deserialize_with = "super::extract::present")]
     start: Option<String>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
     end: Option<Option<String>>,

@@ -80,6 +80,19 @@ fn expired_and_foreign_tokens_are_refused(app: &TestApp) {
     );
     assert_problem(&r, 401, None);
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    let lower = format!("bearer {}", app.token(Role::Viewer));
+    assert_eq!(
+        app.send(
+            "GET",
+            "/v1/components",
+            None,
+            None,
+            &[("Authorization", &lower)]
+        )
+        .status,
+        200,
+        "the scheme is case-insensitive"
+    );
     let other = sla_ledger::auth::Keys::new(Some("another-secret"), None, None, None).unwrap();
     let forged = other.mint("eve", Role::Admin, 60).unwrap();
     let r = app.send(

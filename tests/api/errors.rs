@@ -48,6 +48,9 @@ fn malformed_and_unknown_input(app: &TestApp) {
     assert_problem(&r, 422, None);
     let r = app.send("PUT", "/v1/components", Some(Role::Admin), None, &[]);
     assert_problem(&r, 405, None);
+    assert_eq!(r.header("allow"), Some("GET, POST"));
+    let r = app.patch("/v1/components/api", Role::Admin, &json!({"name": null}));
+    assert_problem(&r, 422, Some("name"));
     let r = app.get("/v1/nothing-here", Role::Admin);
     assert_problem(&r, 404, None);
 }
@@ -69,7 +72,16 @@ fn health_probes(app: &TestApp) {
     let ready = app.send("GET", "/readyz", None, None, &[]);
     assert_eq!(ready.status, 200, "{}", ready.text);
     app.db.revert_all().unwrap();
-    assert_problem(&app.send("GET", "/readyz", None, None, &[]), 503, None);
+    let not_ready = app.send("GET", "/readyz", None, None, &[]);
+    assert_problem(&not_ready, 503, None);
+    assert!(
+        not_ready.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("migrat"),
+        "{}",
+        not_ready.text
+    );
     app.db.migrate().unwrap();
     assert_eq!(app.send("GET", "/readyz", None, None, &[]).status, 200);
 }
