@@ -35,4 +35,4 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 bench:
-	@echo "No benchmark yet."
+	cargo bench --bench incidents

@@ -199,16 +199,10 @@ pub async fn list(
     let views = read(&state, move |conn| {
         let components = match &q.component {
             None => None,
-            Some(key) => {
-                let all = store::component_groups(conn)?;
-                let mut keys: Vec<String> = all
-                    .into_iter()
-                    .filter(|(k, g)| k == key || g.as_deref() == Some(key))
-                    .map(|(k, _)| k)
-                    .collect();
-                keys.sort();
-                Some(keys)
-            }
+            Some(key) => Some(
+                related_components(conn, key)
+                    .map_err(|_| ApiError::invalid("component", format!("no component `{key}`")))?,
+            ),
         };
         let window_filter = WindowFilter {
             components,
@@ -222,14 +216,9 @@ pub async fn list(
             || from.is_some()
             || to.is_some()
             || window_filter.ongoing;
-        let ids = if filtered {
-            Some(store::incident_ids_matching(conn, &window_filter)?)
-        } else {
-            None
-        };
         let filter = store::IncidentFilter {
             status: q.status.map(|s| s.as_str().to_owned()),
-            ids,
+            windows: filtered.then_some(window_filter),
         };
         let incidents = store::list_incidents(conn, &filter, after, limit + 1)?;
         let ids: Vec<i64> = incidents.iter().map(|i| i.id).collect();
@@ -277,6 +266,9 @@ pub async fn create(
         .map(|(i, w)| w.check(&format!("windows[{i}]."), at))
         .collect::<Result<Vec<_>, _>>()?;
     let status = new.status;
+    for (i, w) in checked.iter().enumerate() {
+        check_open(status.as_str(), w, &format!("windows[{i}].end"))?;
+    }
     change(
         &state,
         &req,
@@ -372,11 +364,14 @@ pub async fn update(
                         format!("is needed to close the {} open window(s)", open.len()),
                     )
                 })?;
-                if let Some(late) = open.iter().find(|w| w.start >= end) {
-                    return Err(ApiError::invalid(
-                        "end",
-                        format!("must be after the open window {}'s start", late.id),
-                    ));
+                for w in &open {
+                    let closed = CheckedWindow {
+                        end: Some(end),
+                        ..checked_of(w)
+                    };
+                    closed.check_times("", now()).map_err(|e| {
+                        ApiError::invalid("end", format!("closing window {}: {}", w.id, e.reason))
+                    })?;
                 }
                 store::close_open_windows(conn, id, end)?;
             }
@@ -445,6 +440,7 @@ pub async fn add_window(
         body.fingerprint,
         move |conn, caller| {
             let before = load(conn, id)?;
+            check_open(&before.status, &checked, "end")?;
             let window = resolve(conn, &checked, "")?;
             store::insert_windows(conn, id, &[window])?;
             let (_, after) = audited(conn, caller, "incident.add_window", id, &before)?;
@@ -494,6 +490,7 @@ pub async fn update_window(
             merged.start = format_instant(start.unwrap_or(current.start));
             merged.end = end.unwrap_or(current.end).map(format_instant);
             let checked = merged.check("", now())?;
+            check_open(&before.status, &checked, "end")?;
             let window = resolve(conn, &checked, "")?;
             store::update_window(conn, window_id, &window)?;
             audited(conn, caller, "incident.update_window", id, &before)
@@ -529,6 +526,29 @@ fn window_of(conn: &mut DbConnection, incident: i64, window: i64) -> Result<Wind
         .into_iter()
         .find(|w| w.id == window)
         .ok_or_else(|| ApiError::NotFound(format!("incident {incident} has no window {window}")))
+}
+
+fn checked_of(w: &Window) -> CheckedWindow {
+    CheckedWindow {
+        component: w.component.clone(),
+        severity: w.severity,
+        start: w.start,
+        end: w.end,
+        regions: w.regions.clone(),
+        customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
+    }
+}
+
+/// A resolved (or post-mortem) incident has no open window.
+fn check_open(status: &str, window: &CheckedWindow, field: &str) -> Result<(), ApiError> {
+    let closed = IncidentStatus::parse("status", status).is_ok_and(IncidentStatus::is_closed);
+    if closed && window.end.is_none() {
+        return Err(ApiError::invalid(
+            field,
+            format!("the incident is {status}: its windows must end"),
+        ));
+    }
+    Ok(())
 }
 
 /// Audits a change to an incident and answers with the incident after it.

@@ -378,24 +378,10 @@ fn window_rows(conn: &mut DbConnection, filter: &WindowFilter) -> QueryResult<Ve
     Ok(rows)
 }
 
-/// Ids of incidents with a window matching the filter.
-pub fn incident_ids_matching(
-    conn: &mut DbConnection,
-    filter: &WindowFilter,
-) -> QueryResult<Vec<i64>> {
-    let mut ids: Vec<i64> = window_rows(conn, filter)?
-        .into_iter()
-        .map(|w| w.incident_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids)
-}
-
 pub struct IncidentFilter {
     pub status: Option<String>,
-    /// Restrict to these ids (from a window filter).
-    pub ids: Option<Vec<i64>>,
+    /// Only incidents with a window matching this.
+    pub windows: Option<WindowFilter>,
 }
 
 pub fn list_incidents(
@@ -413,19 +399,34 @@ pub fn list_incidents(
     if let Some(status) = &filter.status {
         query = query.filter(incidents::status.eq(status.clone()));
     }
-    match &filter.ids {
-        None => query.load(conn),
-        Some(ids) => {
-            // Only the page's worth of matching ids goes into the query.
-            let page: Vec<i64> = ids
-                .iter()
-                .copied()
-                .filter(|id| *id > after)
-                .take(CHUNK)
-                .collect();
-            query.filter(incidents::id.eq_any(page)).load(conn)
+    let Some(windows) = &filter.windows else {
+        return query.load(conn);
+    };
+    // Matching ids first (bounded range scans), then the page, a chunk of ids at a time.
+    let mut ids: Vec<i64> = window_rows(conn, windows)?
+        .into_iter()
+        .map(|w| w.incident_id)
+        .filter(|id| *id > after)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut page = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut rows = incidents::table
+            .filter(incidents::id.eq_any(chunk))
+            .order(incidents::id.asc())
+            .select(Incident::as_select())
+            .into_boxed();
+        if let Some(status) = &filter.status {
+            rows = rows.filter(incidents::status.eq(status.clone()));
+        }
+        page.extend(rows.load(conn)?);
+        if page.len() as i64 >= limit {
+            break;
         }
     }
+    page.truncate(limit as usize);
+    Ok(page)
 }
 
 fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec<Window>> {

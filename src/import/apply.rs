@@ -29,15 +29,24 @@ impl Options {
         regions: Option<&str>,
         dry_run: bool,
     ) -> Result<Options, Invalid> {
-        let regions = regions
-            .map(|list| {
-                list.split(',')
-                    .enumerate()
-                    .map(|(i, r)| parse_region(&format!("regions[{i}]"), r))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        let mut listed: Vec<String> = Vec::new();
+        for (i, region) in regions
+            .map(|list| list.split(','))
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let region = parse_region(&format!("regions[{i}]"), region)?;
+            if listed.contains(&region) {
+                return Err(Invalid::new(
+                    format!("regions[{i}]"),
+                    format!("`{region}` is listed twice"),
+                ));
+            }
+            listed.push(region);
+        }
+        listed.sort();
+        let regions = listed;
         Ok(Options {
             create_components,
             regions,

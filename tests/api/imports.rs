@@ -170,6 +170,29 @@ fn reimporting_changes_nothing(app: &TestApp) {
     );
 }
 
+fn reimporting_with_regions_changes_nothing(app: &TestApp) {
+    assert_eq!(
+        import(
+            app,
+            "events-platform",
+            "?create_components=true&regions=na,emea"
+        )
+        .status,
+        200
+    );
+    let again = import(
+        app,
+        "events-platform",
+        "?create_components=true&regions=na,emea",
+    );
+    assert_eq!(again.body["incidents_unchanged"], 5, "{}", again.text);
+    assert_problem(
+        &import(app, "events-platform", "?regions=na,na"),
+        422,
+        Some("regions[1]"),
+    );
+}
+
 fn dry_runs_write_nothing(app: &TestApp) {
     let r = import(
         app,
@@ -239,6 +262,7 @@ crate::both!(
     events_platform_is_scoped_to_its_region,
     messaging_service_keeps_its_blips,
     reimporting_changes_nothing,
+    reimporting_with_regions_changes_nothing,
     dry_runs_write_nothing,
     unknown_components_are_refused,
 );

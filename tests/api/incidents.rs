@@ -99,6 +99,27 @@ fn incident_lists_filter(app: &TestApp) {
         [a],
         "a group matches its members"
     );
+    let g = incident(
+        app,
+        json!({"title": "G", "status": "resolved", "windows": [
+        {"component": "telephony", "severity": "partial_outage", "start": "2026-03-10T00:00:00Z", "end": "2026-03-10T01:00:00Z"}]}),
+    );
+    let g = g["id"].as_i64().unwrap();
+    assert_eq!(
+        list("?component=telephony.outbound"),
+        [g],
+        "a member is hit by its group's windows"
+    );
+    assert_eq!(
+        app.delete(&format!("/v1/incidents/{g}"), Role::Reporter)
+            .status,
+        200
+    );
+    assert_problem(
+        &app.get("/v1/incidents?component=nope", Role::Viewer),
+        422,
+        Some("component"),
+    );
     assert_eq!(list("?component=api"), [b, c]);
     assert_eq!(list("?severity=maintenance"), [c]);
     assert_eq!(list("?status=resolved"), [a, c]);
@@ -194,6 +215,12 @@ fn windows_are_validated(app: &TestApp) {
         &json!({"title": "t", "status": "fixed", "windows": []}),
     );
     assert_problem(&status, 422, Some("status"));
+    let resolved_open = json!({"title": "t", "status": "resolved", "windows": [{"component": "api", "severity": "major_outage", "start": "2026-01-01T00:00:00Z"}]});
+    assert_problem(
+        &app.post("/v1/incidents", Role::Reporter, &resolved_open),
+        422,
+        Some("windows[0].end"),
+    );
     let planned = app.post("/v1/incidents", Role::Reporter, &window(json!({"component": "api", "severity": "maintenance", "start": now_plus(86400), "end": now_plus(90000)})));
     assert_eq!(
         planned.status, 201,
@@ -269,6 +296,20 @@ fn resolving_closes_open_windows(app: &TestApp) {
             "2026-01-10T12:00:00Z"
         ],
         "the closed window keeps its end"
+    );
+    let first = resolved.body["windows"][1]["id"].as_i64().unwrap();
+    let reopen = app.patch(
+        &format!("{path}/windows/{first}"),
+        Role::Reporter,
+        &json!({"end": null}),
+    );
+    assert_problem(&reopen, 422, Some("end"));
+    let open_window =
+        json!({"component": "api", "severity": "partial_outage", "start": "2026-01-10T13:00:00Z"});
+    assert_problem(
+        &app.post(&format!("{path}/windows"), Role::Reporter, &open_window),
+        422,
+        Some("end"),
     );
 }
 
