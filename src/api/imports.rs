@@ -1,6 +1,5 @@
 //! `POST /v1/imports/statuspage`: incidents from a public status page's `incidents.json`.
 
-use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -46,7 +45,7 @@ pub async fn statuspage(
         q.regions.as_deref(),
         q.dry_run.unwrap_or(false),
     )?;
-    let mut payload = Payload::from(payload.into_inner());
+    let mut payload = payload.into_inner();
     let body = RawBody::read(&req, &mut payload, state.import_limit).await?;
     let doc =
         statuspage::parse(&body.bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
