@@ -4,6 +4,8 @@
 //! Runs on SQLite (a temp file) and, when reachable, PostgreSQL (a fresh database, dropped after).
 //! `cargo bench --bench incidents` — prints one line per measurement.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
