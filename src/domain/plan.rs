@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{Currency, Invalid, Money, parse_decimal, parse_key, parse_period};
+use crate::engine::{Basis, CreditPolicy, Maintenance, Terms, Tier, Weights};
 
 /// Money as the API writes it: `{"amount": "300.00", "currency": "USD"}`.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub struct VersionInput {
     pub timezone: Option<String>,
     pub weights: Option<WeightsInput>,
     pub min_downtime_seconds: Option<i64>,
-    pub maintenance: Option<MaintenanceRule>,
+    pub maintenance: Option<Maintenance>,
     pub credit_policy: Option<PolicyInput>,
     pub max_credit_percent: Option<String>,
     pub min_credit: Option<MoneyInput>,
@@ -64,41 +65,6 @@ pub struct TierInput {
     pub credit_percent: String,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum MaintenanceRule {
-    #[default]
-    Excluded,
-    Counted,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    Downtime,
-    BeyondTarget,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Weights {
-    pub major_outage: Decimal,
-    pub partial_outage: Decimal,
-    pub degraded_performance: Decimal,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Tier {
-    pub below_percent: Decimal,
-    pub credit_percent: Decimal,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum CreditPolicy {
-    Tiered { tiers: Vec<Tier> },
-    Proportional { multiplier: Decimal, basis: Basis },
-}
-
 /// A validated plan version: what is stored and what the engine reads.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PlanVersionSpec {
@@ -109,32 +75,10 @@ pub struct PlanVersionSpec {
     pub timezone: String,
     pub weights: Weights,
     pub min_downtime_seconds: i64,
-    pub maintenance: MaintenanceRule,
+    pub maintenance: Maintenance,
     pub credit_policy: CreditPolicy,
     pub max_credit_percent: Decimal,
     pub min_credit: MoneyInput,
-}
-
-impl Default for Weights {
-    /// As on public status pages (SPEC §4.4).
-    fn default() -> Weights {
-        Weights {
-            major_outage: Decimal::ONE,
-            partial_outage: Decimal::new(3, 1),
-            degraded_performance: Decimal::ZERO,
-        }
-    }
-}
-
-/// Common cloud terms (SPEC §5.2): below 99.9 → 10, below 99.0 → 25, below 95.0 → 100.
-pub fn default_tiers() -> Vec<Tier> {
-    [(999, 10), (990, 25), (950, 100)]
-        .into_iter()
-        .map(|(below, credit)| Tier {
-            below_percent: Decimal::new(below, 1),
-            credit_percent: Decimal::from(credit),
-        })
-        .collect()
 }
 
 const MAX_MIN_DOWNTIME_SECONDS: i64 = 31 * 24 * 3600;
@@ -240,9 +184,7 @@ fn validate_weights(field: &str, input: Option<WeightsInput>) -> Result<Weights,
 
 fn validate_policy(field: &str, input: Option<PolicyInput>) -> Result<CreditPolicy, Invalid> {
     match input {
-        None => Ok(CreditPolicy::Tiered {
-            tiers: default_tiers(),
-        }),
+        None => Ok(CreditPolicy::default()),
         Some(PolicyInput::Proportional { multiplier, basis }) => {
             let multiplier = parse_decimal(
                 &format!("{field}.multiplier"),
@@ -291,5 +233,27 @@ fn validate_policy(field: &str, input: Option<PolicyInput>) -> Result<CreditPoli
             }
             Ok(CreditPolicy::Tiered { tiers })
         }
+    }
+}
+
+impl PlanVersionSpec {
+    /// The settings the engine reads; `fee_override_minor` is applied per subscription.
+    pub fn terms(&self) -> Result<Terms, Invalid> {
+        let price = Money::parse("price", &self.price.amount, &self.price.currency)?;
+        let min_credit = Money::parse("min_credit", &self.min_credit.amount, &self.min_credit.currency)?;
+        Ok(Terms {
+            timezone: chrono_tz::Tz::from_str(&self.timezone)
+                .map_err(|_| Invalid::new("timezone", format!("`{}` is not an IANA time zone", self.timezone)))?,
+            components: self.components.clone(),
+            weights: self.weights.clone(),
+            min_downtime_seconds: self.min_downtime_seconds,
+            maintenance: self.maintenance,
+            sla_target_percent: self.sla_target_percent,
+            credit_policy: self.credit_policy.clone(),
+            max_credit_percent: self.max_credit_percent,
+            min_credit_minor: min_credit.minor,
+            monthly_fee_minor: price.minor,
+            currency_exponent: price.currency.exponent(),
+        })
     }
 }

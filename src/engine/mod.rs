@@ -1,25 +1,52 @@
-use serde::{Deserialize, Serialize};
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    MajorOutage,
-    PartialOutage,
-    DegradedPerformance,
-    Maintenance,
-}
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::MajorOutage => "major_outage",
-            Severity::PartialOutage => "partial_outage",
-            Severity::DegradedPerformance => "degraded_performance",
-            Severity::Maintenance => "maintenance",
-        }
-    }
-}
-impl std::str::FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Severity, String> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| e.to_string())
-    }
-}
+//! The SLA arithmetic of SPEC.md: pure functions, no I/O. Instants are `i64` unix seconds, UTC.
+//!
+//! | file | SPEC |
+//! |---|---|
+//! | `interval.rs` | §2 half-open spans |
+//! | `period.rs` | §2 billing periods in a time zone |
+//! | `terms.rs` | §1 plan version settings, §4.4 weights, §5.2 credit policies |
+//! | `rules.rs` | validation of a plan version's settings, as integers |
+//! | `applicability.rs` | §3 which windows touch which subscription; measured span |
+//! | `usage.rs` | §4 what is reported: eligible, excluded, impacted, downtime, breakdowns |
+//! | `uptime.rs` | §4 computing it for one subscription (the reference implementation) |
+//! | `ratio.rs` | §4.9, §5.4 exact fractions, one rounding half away from zero |
+//! | `credit.rs` | §5 fee, credit percent, cap, amount, minimum |
+//! | `statement.rs` | §3–§5 for one subscription |
+//! | `batch.rs` | §3–§5 for many subscriptions at once (credit runs), built on: |
+//! | `timeline.rs`, `overlay.rs`, `sweep.rs`, `cumulative.rs` | one group's timeline, prefix sums |
+//! | `status_page.rs` | §4 last paragraph: a component's own uptime, per day |
+//!
+//! Nothing here uses floating point. Downtime is kept in 1/10,000 s (weights have at most four
+//! decimals), uptime and credit percent as exact fractions, and the amount is rounded once.
+
+mod applicability;
+pub mod batch;
+mod credit;
+mod cumulative;
+mod interval;
+mod overlay;
+mod period;
+mod ratio;
+mod rules;
+mod statement;
+pub mod status_page;
+mod sweep;
+mod terms;
+mod timeline;
+mod uptime;
+mod usage;
+
+#[cfg(test)]
+mod tests;
+
+pub use applicability::{Groups, Subscriber, Window};
+pub use credit::NoCredit;
+pub use interval::Span;
+pub use period::{Period, PeriodError};
+pub use ratio::Ratio;
+pub use rules::TermsError;
+pub use statement::{Statement, minutes_display, statement};
+pub use terms::{
+    Basis, CreditPolicy, Maintenance, Severity, Terms, Tier, UnknownSeverity, Weights, dec_str,
+};
+pub use usage::{ComponentUsage, SeverityUsage, Usage};
