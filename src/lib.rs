@@ -8,5 +8,6 @@ pub mod db;
 pub mod domain;
 pub mod engine;
 pub mod import;
+pub mod ledger;
 pub mod startup;
 pub mod telemetry;

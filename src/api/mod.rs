@@ -11,6 +11,7 @@ mod imports;
 mod incidents;
 mod pagination;
 mod plans;
+mod statements;
 mod subscriptions;
 mod write;
 
@@ -64,6 +65,7 @@ routes! {
     PATCH  "/v1/components/{key}"                       Admin  => components::update,
     DELETE "/v1/components/{key}"                       Admin  => components::delete,
     GET    "/v1/components/{key}/status"                Read   => incidents::component_status,
+    GET    "/v1/components/{key}/uptime"                Read   => statements::component_uptime_view,
     GET    "/v1/plans"                                  Read   => plans::list,
     POST   "/v1/plans"                                  Admin  => plans::create,
     GET    "/v1/plans/{key}"                            Read   => plans::get,
@@ -72,6 +74,7 @@ routes! {
     POST   "/v1/customers"                              Admin  => customers::create,
     GET    "/v1/customers/{external_id}"                Read   => customers::get,
     PATCH  "/v1/customers/{external_id}"                Admin  => customers::update,
+    GET    "/v1/customers/{external_id}/statement"      Read   => statements::customer_statement,
     GET    "/v1/customers/{external_id}/subscriptions"  Read   => subscriptions::list_for_customer,
     POST   "/v1/customers/{external_id}/subscriptions"  Admin  => subscriptions::create,
     GET    "/v1/subscriptions/{id}"                     Read   => subscriptions::get,

@@ -204,3 +204,9 @@ pub fn components_by_external_id(
         .select(Component::as_select())
         .load(conn)
 }
+
+/// Every plan version, by plan then version.
+pub fn all_versions(conn: &mut DbConnection) -> QueryResult<Vec<VersionWithComponents>> {
+    let keys: Vec<String> = plans::table.select(plans::key).load(conn)?;
+    versions_of(conn, &keys)
+}

@@ -141,3 +141,27 @@ pub fn update_subscription(
         .execute(conn)
         .map(drop)
 }
+
+/// Subscriptions overlapping `[from, to)`, with their customers; optionally one customer's only.
+pub fn active_subscriptions(
+    conn: &mut DbConnection,
+    from: i64,
+    to: i64,
+    customer_id: Option<i64>,
+) -> QueryResult<Vec<(Subscription, Customer)>> {
+    let mut query = subscriptions::table
+        .inner_join(customers::table)
+        .filter(subscriptions::start_at.lt(to))
+        .filter(
+            subscriptions::end_at
+                .is_null()
+                .or(subscriptions::end_at.gt(from)),
+        )
+        .order(subscriptions::id.asc())
+        .select((Subscription::as_select(), Customer::as_select()))
+        .into_boxed();
+    if let Some(id) = customer_id {
+        query = query.filter(subscriptions::customer_id.eq(id));
+    }
+    query.load(conn)
+}

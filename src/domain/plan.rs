@@ -124,7 +124,7 @@ impl VersionInput {
                 price.currency,
             )?,
         };
-        Ok(PlanVersionSpec {
+        let spec = PlanVersionSpec {
             effective_from: parse_period(&f("effective_from"), &self.effective_from)?,
             sla_target_percent: percent(&f("sla_target_percent"), &self.sla_target_percent)?,
             weights: validate_weights(&f("weights"), self.weights)?,
@@ -139,7 +139,12 @@ impl VersionInput {
             components,
             timezone,
             min_downtime_seconds,
-        })
+        };
+        // The engine's own bounds (they keep its exact arithmetic within range).
+        spec.terms()?
+            .validate()
+            .map_err(|e| Invalid::new(f(&e.field), e.problem))?;
+        Ok(spec)
     }
 }
 
@@ -240,10 +245,18 @@ impl PlanVersionSpec {
     /// The settings the engine reads; `fee_override_minor` is applied per subscription.
     pub fn terms(&self) -> Result<Terms, Invalid> {
         let price = Money::parse("price", &self.price.amount, &self.price.currency)?;
-        let min_credit = Money::parse("min_credit", &self.min_credit.amount, &self.min_credit.currency)?;
+        let min_credit = Money::parse(
+            "min_credit",
+            &self.min_credit.amount,
+            &self.min_credit.currency,
+        )?;
         Ok(Terms {
-            timezone: chrono_tz::Tz::from_str(&self.timezone)
-                .map_err(|_| Invalid::new("timezone", format!("`{}` is not an IANA time zone", self.timezone)))?,
+            timezone: chrono_tz::Tz::from_str(&self.timezone).map_err(|_| {
+                Invalid::new(
+                    "timezone",
+                    format!("`{}` is not an IANA time zone", self.timezone),
+                )
+            })?,
             components: self.components.clone(),
             weights: self.weights.clone(),
             min_downtime_seconds: self.min_downtime_seconds,

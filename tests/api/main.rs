@@ -13,3 +13,4 @@ mod imports;
 mod incidents;
 mod migrations;
 mod openapi;
+mod statements;

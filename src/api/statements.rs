@@ -1,0 +1,269 @@
+//! Read-only results of the engine: a customer's statement for a period, and a component's own
+//! uptime as a status page shows it.
+
+use std::str::FromStr;
+
+use actix_web::{HttpResponse, web};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::incidents::related_components;
+use super::write::read;
+use super::{ApiError, AppState};
+use crate::db::incidents::{self as store, WindowFilter};
+use crate::db::now;
+use crate::domain::plan::MoneyInput;
+use crate::domain::{format_instant, parse_instant};
+use crate::engine::status_page::{component_uptime, days_ending};
+use crate::engine::{NoCredit, Period, Span, minutes_display};
+use crate::ledger::evaluate::{EvaluateError, Evaluated, evaluate};
+
+impl From<EvaluateError> for ApiError {
+    fn from(e: EvaluateError) -> ApiError {
+        match e {
+            EvaluateError::Db(db) => db.into(),
+            EvaluateError::Currency(..) => ApiError::Conflict(e.to_string()),
+            EvaluateError::Stored { .. } | EvaluateError::Engine(_) => ApiError::internal(e),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementQuery {
+    period: String,
+    as_of: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ComponentRow {
+    component: String,
+    impacted_seconds: i64,
+    downtime_seconds: String,
+}
+
+#[derive(Serialize)]
+struct SeverityRow {
+    major_outage: i64,
+    partial_outage: i64,
+    degraded_performance: i64,
+}
+
+#[derive(Serialize)]
+struct SubscriptionStatement {
+    subscription_id: i64,
+    plan: String,
+    plan_version: i32,
+    timezone: String,
+    period_start: String,
+    period_end: String,
+    measured_start: Option<String>,
+    measured_end: Option<String>,
+    eligible_seconds: i64,
+    eligible_minutes: String,
+    excluded_seconds: i64,
+    impacted_seconds: i64,
+    impacted_minutes: String,
+    downtime_seconds: String,
+    downtime_minutes: String,
+    uptime_percent: String,
+    sla_target_percent: String,
+    credit_percent: String,
+    fee: MoneyInput,
+    amount: MoneyInput,
+    reason: Option<NoCredit>,
+    by_component: Vec<ComponentRow>,
+    by_severity: SeverityRow,
+    windows: Vec<i64>,
+    excluded_windows: Vec<i64>,
+}
+
+#[derive(Serialize)]
+struct CustomerStatement {
+    customer: String,
+    period: String,
+    as_of: String,
+    subscriptions: Vec<SubscriptionStatement>,
+}
+
+fn minutes(seconds: i64) -> String {
+    minutes_display(Decimal::from(seconds)).to_string()
+}
+
+fn money(minor: i64, exponent: u32, currency: &str) -> MoneyInput {
+    MoneyInput {
+        amount: Decimal::new(minor, exponent).to_string(),
+        currency: currency.to_owned(),
+    }
+}
+
+fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
+    let s = &e.statement;
+    let usage = &s.usage;
+    let measured = (!usage.measured.is_empty()).then_some(usage.measured);
+    let currency = e.spec.price.currency.as_str();
+    SubscriptionStatement {
+        subscription_id: e.subscription.id,
+        plan: e.subscription.plan_key.clone(),
+        plan_version: e.plan_version,
+        timezone: e.spec.timezone.clone(),
+        period_start: format_instant(s.period_span.start),
+        period_end: format_instant(s.period_span.end),
+        measured_start: measured.map(|m| format_instant(m.start)),
+        measured_end: measured.map(|m| format_instant(m.end)),
+        eligible_seconds: usage.eligible_seconds,
+        eligible_minutes: minutes(usage.eligible_seconds),
+        excluded_seconds: usage.excluded_seconds,
+        impacted_seconds: usage.impacted_seconds,
+        impacted_minutes: minutes(usage.impacted_seconds),
+        downtime_seconds: usage.downtime_seconds.normalize().to_string(),
+        downtime_minutes: s.downtime_minutes().to_string(),
+        uptime_percent: s.uptime_display().to_string(),
+        sla_target_percent: e.spec.sla_target_percent.to_string(),
+        credit_percent: s.credit_percent_display().normalize().to_string(),
+        fee: money(s.fee_minor_rounded(), s.currency_exponent, currency),
+        amount: money(s.amount_minor, s.currency_exponent, currency),
+        reason: s.reason,
+        by_component: usage
+            .by_component
+            .iter()
+            .map(|c| ComponentRow {
+                component: c.component.clone(),
+                impacted_seconds: c.impacted_seconds,
+                downtime_seconds: c.downtime_seconds.normalize().to_string(),
+            })
+            .collect(),
+        by_severity: SeverityRow {
+            major_outage: usage.by_severity.major_outage,
+            partial_outage: usage.by_severity.partial_outage,
+            degraded_performance: usage.by_severity.degraded_performance,
+        },
+        windows: usage.window_ids.to_vec(),
+        excluded_windows: usage.excluded_window_ids.to_vec(),
+    }
+}
+
+pub fn parse_period(field: &str, value: &str) -> Result<Period, ApiError> {
+    Period::parse(value).map_err(|e| ApiError::invalid(field, format!("`{value}`: {e}")))
+}
+
+/// `GET /v1/customers/{external_id}/statement?period=YYYY-MM[&as_of=…]`
+pub async fn customer_statement(
+    state: web::Data<AppState>,
+    external_id: web::Path<String>,
+    q: web::Query<StatementQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let period = parse_period("period", &q.period)?;
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|t| parse_instant("as_of", t))
+        .transpose()?
+        .unwrap_or_else(now);
+    let external_id = external_id.into_inner();
+    let statement = read(&state, move |conn| {
+        let customer = super::customers::existing(conn, &external_id)?;
+        let evaluated = evaluate(conn, period, as_of, Some(customer.id))?;
+        Ok(CustomerStatement {
+            customer: customer.external_id,
+            period: period.to_string(),
+            as_of: format_instant(as_of),
+            subscriptions: evaluated.into_iter().map(subscription_statement).collect(),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(statement))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UptimeQuery {
+    period: Option<String>,
+    days: Option<u32>,
+    timezone: Option<String>,
+}
+
+#[derive(Serialize)]
+struct UptimeRow {
+    label: String,
+    start: String,
+    end: String,
+    eligible_seconds: i64,
+    uptime_percent: String,
+    downtime_seconds: String,
+    minutes: MinutesRow,
+}
+
+#[derive(Serialize)]
+struct MinutesRow {
+    major_outage: String,
+    partial_outage: String,
+    degraded_performance: String,
+    maintenance: String,
+}
+
+/// `GET /v1/components/{key}/uptime?period=YYYY-MM` or `?days=90`: default weights, no minimum,
+/// maintenance excluded (SPEC §4, last paragraph). A member also counts its group's windows; a
+/// group counts its members'.
+pub async fn component_uptime_view(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+    q: web::Query<UptimeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let tz_name = q.timezone.clone().unwrap_or_else(|| "UTC".into());
+    let tz = chrono_tz::Tz::from_str(&tz_name).map_err(|_| {
+        ApiError::invalid("timezone", format!("`{tz_name}` is not an IANA time zone"))
+    })?;
+    let at = now();
+    let spans: Vec<(String, Span)> = match (&q.period, q.days) {
+        (Some(period), None) => {
+            let period = parse_period("period", period)?;
+            vec![(period.to_string(), period.span(tz))]
+        }
+        (None, Some(days)) if (1..=366).contains(&days) => days_ending(at, days, tz)
+            .into_iter()
+            .map(|d| (d.date.to_string(), d.span))
+            .collect(),
+        (None, Some(_)) => return Err(ApiError::invalid("days", "must be between 1 and 366")),
+        _ => {
+            return Err(ApiError::invalid(
+                "period",
+                "give either period=YYYY-MM or days=N",
+            ));
+        }
+    };
+    let key = key.into_inner();
+    let body = read(&state, move |conn| {
+        let components = related_components(conn, &key)?;
+        let from = spans.iter().map(|(_, s)| s.start).min().unwrap_or(at);
+        let to = spans.iter().map(|(_, s)| s.end).max().unwrap_or(at);
+        let filter = WindowFilter { components: Some(components), from: Some(from), to: Some(to.min(at)), ..WindowFilter::default() };
+        let windows: Vec<crate::engine::Window> = store::overlapping(conn, &filter)?
+            .into_iter()
+            .map(|w| crate::engine::Window { id: w.id, component: w.component, severity: w.severity, start: w.start, end: w.end, regions: vec![], customers: vec![] })
+            .collect();
+        let rows: Vec<UptimeRow> = spans
+            .into_iter()
+            .map(|(label, span)| {
+                let u = component_uptime(span, at, &windows);
+                UptimeRow {
+                    label,
+                    start: format_instant(span.start),
+                    end: format_instant(span.end),
+                    eligible_seconds: u.eligible_seconds,
+                    uptime_percent: u.uptime_display().to_string(),
+                    downtime_seconds: u.downtime_seconds.normalize().to_string(),
+                    minutes: MinutesRow {
+                        major_outage: minutes(u.by_severity.major_outage),
+                        partial_outage: minutes(u.by_severity.partial_outage),
+                        degraded_performance: minutes(u.by_severity.degraded_performance),
+                        maintenance: minutes(u.excluded_seconds),
+                    },
+                }
+            })
+            .collect();
+        Ok(serde_json::json!({ "component": key, "timezone": tz_name, "as_of": format_instant(at), "items": rows }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,159 @@
+//! Every subscription of a period, evaluated with the plan version in effect for it (SPEC §3–§5).
+
+use std::collections::HashMap;
+
+use crate::db::DbConnection;
+use crate::db::catalog::{self, VersionWithComponents};
+use crate::db::customers::{self, Customer, Subscription};
+use crate::db::incidents::{self, WindowFilter};
+use crate::domain::Invalid;
+use crate::domain::plan::PlanVersionSpec;
+use crate::engine::{self, Groups, Period, Statement, Subscriber, Terms};
+
+/// One subscription's statement with what it was computed from.
+pub struct Evaluated {
+    pub subscription: Subscription,
+    pub customer: Customer,
+    pub plan_version: i32,
+    pub spec: PlanVersionSpec,
+    pub statement: Statement,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("stored plan version {plan} v{version} cannot be read: {reason}")]
+    Stored {
+        plan: String,
+        version: i32,
+        reason: String,
+    },
+    #[error(
+        "subscription {0}'s fee override is in {1}, but the plan version in effect is priced in {2}"
+    )]
+    Currency(i64, String, String),
+    #[error("the engine refused: {0}")]
+    Engine(String),
+}
+
+/// The version of each plan in effect for `period`: the latest `effective_from <= period`.
+fn versions_in_effect(
+    all: Vec<VersionWithComponents>,
+    period: Period,
+) -> Result<HashMap<String, (i32, PlanVersionSpec, Terms)>, EvaluateError> {
+    let label = period.to_string();
+    let mut in_effect = HashMap::new();
+    for v in all {
+        let stored = |reason: String| EvaluateError::Stored {
+            plan: v.version.plan_key.clone(),
+            version: v.version.version,
+            reason,
+        };
+        let spec: PlanVersionSpec =
+            serde_json::from_str(&v.version.terms).map_err(|e| stored(e.to_string()))?;
+        if spec.effective_from > label {
+            continue;
+        }
+        let terms = spec.terms().map_err(|e: Invalid| stored(e.to_string()))?;
+        // Versions arrive oldest first, so a later one replaces an earlier one.
+        in_effect.insert(v.version.plan_key.clone(), (v.version.version, spec, terms));
+    }
+    Ok(in_effect)
+}
+
+/// Evaluates every subscription active in `period` (or one customer's), as of `as_of`.
+pub fn evaluate(
+    conn: &mut DbConnection,
+    period: Period,
+    as_of: i64,
+    customer_id: Option<i64>,
+) -> Result<Vec<Evaluated>, EvaluateError> {
+    let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
+    let plan_keys: Vec<&String> = in_effect.keys().collect();
+    let terms: Vec<Terms> = plan_keys.iter().map(|k| in_effect[*k].2.clone()).collect();
+    let index: HashMap<&str, usize> = plan_keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let spans: Vec<_> = terms.iter().map(|t| period.span(t.timezone)).collect();
+    let (Some(from), Some(to)) = (
+        spans.iter().map(|s| s.start).min(),
+        spans.iter().map(|s| s.end).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+
+    let mut rows = Vec::new();
+    let mut subscribers = Vec::new();
+    for (subscription, customer) in customers::active_subscriptions(conn, from, to, customer_id)? {
+        let Some(&i) = index.get(subscription.plan_key.as_str()) else {
+            continue; // No version of this plan is in effect yet.
+        };
+        let spec = &in_effect[&subscription.plan_key].1;
+        if let Some(currency) = &subscription.fee_override_currency
+            && *currency != spec.price.currency
+        {
+            return Err(EvaluateError::Currency(
+                subscription.id,
+                currency.clone(),
+                spec.price.currency.clone(),
+            ));
+        }
+        subscribers.push((
+            i,
+            Subscriber {
+                subscription_id: subscription.id,
+                customer_id: customer.id,
+                region: customer.region.clone(),
+                start: subscription.start_at,
+                end: subscription.end_at,
+                fee_override_minor: subscription.fee_override_minor,
+            },
+        ));
+        rows.push((subscription, customer));
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    let filter = WindowFilter {
+        from: Some(from),
+        to: Some(to.min(as_of)),
+        ..WindowFilter::default()
+    };
+    let windows: Vec<engine::Window> = incidents::overlapping(conn, &filter)?
+        .into_iter()
+        .map(|w| engine::Window {
+            id: w.id,
+            component: w.component,
+            severity: w.severity,
+            start: w.start,
+            end: w.end,
+            regions: w.regions,
+            customers: w.customers.into_iter().map(|(id, _)| id).collect(),
+        })
+        .collect();
+    let groups: Groups = incidents::component_groups(conn)?
+        .into_iter()
+        .filter_map(|(key, group)| group.map(|g| (key, g)))
+        .collect();
+    let statements =
+        engine::batch::evaluate(period, as_of, &terms, &subscribers, &windows, &groups)
+            .map_err(|e| EvaluateError::Engine(e.to_string()))?;
+    Ok(rows
+        .into_iter()
+        .zip(statements)
+        .map(|((subscription, customer), statement)| {
+            let (plan_version, spec, _) = &in_effect[&subscription.plan_key];
+            Evaluated {
+                plan_version: *plan_version,
+                spec: spec.clone(),
+                subscription,
+                customer,
+                statement,
+            }
+        })
+        .collect())
+}

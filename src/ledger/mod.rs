@@ -1,0 +1,3 @@
+//! Loads what a billing period needs from the database and hands it to the engine.
+
+pub mod evaluate;

@@ -1,0 +1,203 @@
+//! The engine through HTTP: SPEC §8 exactly, and the status-page uptime view.
+
+use serde_json::{Value, json};
+use sla_ledger::auth::Role;
+
+use crate::helpers::{TestApp, assert_problem};
+
+/// SPEC §8: plan `pro` v1, customer `acme` (na) from 2026-01-01, January 2026's windows.
+pub fn worked_example(app: &TestApp) {
+    app.component("api");
+    app.component("web");
+    app.plan("pro", &["api", "web"]);
+    app.customer("acme", Some("na"));
+    app.create(
+        "/v1/customers/acme/subscriptions",
+        json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+    );
+    let window = |component: &str, severity: &str, start: &str, end: &str| json!({"component": component, "severity": severity, "start": start, "end": end});
+    let r = app.post(
+        "/v1/incidents",
+        Role::Reporter,
+        &json!({"title": "January", "status": "resolved", "windows": [
+            window("api", "major_outage", "2026-01-31T05:10:00Z", "2026-01-31T05:16:00Z"),
+            window("api", "major_outage", "2026-01-31T07:03:00Z", "2026-01-31T08:38:00Z"),
+            window("web", "partial_outage", "2026-01-31T07:00:00Z", "2026-01-31T09:00:00Z"),
+            window("api", "maintenance", "2026-01-10T02:00:00Z", "2026-01-10T04:00:00Z"),
+        ]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+fn statement(app: &TestApp, query: &str) -> Value {
+    let r = app.get(
+        &format!("/v1/customers/acme/statement?{query}"),
+        Role::Viewer,
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body
+}
+
+fn spec_worked_example_through_http(app: &TestApp) {
+    worked_example(app);
+    let body = statement(app, "period=2026-01");
+    assert_eq!(body["customer"], "acme");
+    assert_eq!(body["period"], "2026-01");
+    let s = &body["subscriptions"][0];
+    assert_eq!(s["plan"], "pro");
+    assert_eq!(s["plan_version"], 1);
+    assert_eq!(s["period_start"], "2026-01-01T00:00:00Z");
+    assert_eq!(s["period_end"], "2026-02-01T00:00:00Z");
+    assert_eq!(s["eligible_minutes"], "44520.00");
+    assert_eq!(s["eligible_seconds"], 44_520 * 60);
+    assert_eq!(s["excluded_seconds"], 120 * 60);
+    assert_eq!(s["downtime_minutes"], "108.50");
+    assert_eq!(s["downtime_seconds"], "6510");
+    assert_eq!(
+        s["impacted_minutes"], "126.00",
+        "07:00–09:00 plus 05:10–05:16"
+    );
+    assert_eq!(s["uptime_percent"], "99.7563");
+    assert_eq!(s["credit_percent"], "10");
+    assert_eq!(s["fee"], json!({"amount": "300.00", "currency": "USD"}));
+    assert_eq!(s["amount"], json!({"amount": "30.00", "currency": "USD"}));
+    assert_eq!(s["reason"], json!(null));
+    assert_eq!(
+        s["by_severity"],
+        json!({"major_outage": 101 * 60, "partial_outage": 25 * 60, "degraded_performance": 0})
+    );
+    assert_eq!(s["windows"].as_array().unwrap().len(), 3);
+    assert_eq!(s["excluded_windows"].as_array().unwrap().len(), 1);
+    // February has no downtime.
+    let feb = statement(app, "period=2026-02");
+    assert_eq!(feb["subscriptions"][0]["reason"], "no_downtime");
+    assert_eq!(
+        feb["subscriptions"][0]["uptime_percent"], "100.0000",
+        "4 decimals, SPEC §4.9"
+    );
+}
+
+fn statements_follow_zones_versions_and_proration(app: &TestApp) {
+    app.component("api");
+    app.create(
+        "/v1/plans",
+        json!({"key": "ny", "name": "NY", "version": {
+        "effective_from": "2026-01", "price": {"amount": "310.00", "currency": "USD"},
+        "sla_target_percent": "99.9", "timezone": "America/New_York"}}),
+    );
+    let v2 = app.post(
+        "/v1/plans/ny/versions",
+        Role::Admin,
+        &json!({
+        "effective_from": "2026-03", "price": {"amount": "620.00", "currency": "USD"},
+        "sla_target_percent": "99.9", "timezone": "America/New_York"}),
+    );
+    assert_eq!(v2.status, 201, "{}", v2.text);
+    app.customer("acme", None);
+    app.create(
+        "/v1/customers/acme/subscriptions",
+        json!({"plan": "ny", "start": "2026-01-16T05:00:00Z"}),
+    );
+    let jan = &statement(app, "period=2026-01")["subscriptions"][0];
+    assert_eq!(jan["plan_version"], 1);
+    assert_eq!(
+        jan["period_start"], "2026-01-01T05:00:00Z",
+        "local midnight in New York"
+    );
+    assert_eq!(jan["fee"]["amount"], "160.00", "16 of 31 days of 310.00");
+    let march = &statement(app, "period=2026-03")["subscriptions"][0];
+    assert_eq!(march["plan_version"], 2);
+    assert_eq!(
+        march["eligible_minutes"], "44580.00",
+        "31 days less the hour DST skips"
+    );
+    assert_eq!(march["fee"]["amount"], "620.00");
+    assert_eq!(
+        statement(app, "period=2025-12")["subscriptions"],
+        json!([]),
+        "before any version"
+    );
+    assert_problem(
+        &app.get("/v1/customers/acme/statement?period=2026-13", Role::Viewer),
+        422,
+        Some("period"),
+    );
+    assert_problem(
+        &app.get("/v1/customers/acme/statement", Role::Viewer),
+        422,
+        None,
+    );
+    assert_problem(
+        &app.get(
+            "/v1/customers/nobody/statement?period=2026-01",
+            Role::Viewer,
+        ),
+        404,
+        None,
+    );
+}
+
+fn open_windows_count_to_as_of(app: &TestApp) {
+    app.component("api");
+    app.plan("pro", &["api"]);
+    app.customer("acme", None);
+    app.create(
+        "/v1/customers/acme/subscriptions",
+        json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+    );
+    let r = app.post(
+        "/v1/incidents",
+        Role::Reporter,
+        &json!({"title": "ongoing", "status": "investigating", "windows": [
+        {"component": "api", "severity": "major_outage", "start": "2026-01-31T22:00:00Z"}]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let s = &statement(app, "period=2026-01&as_of=2026-01-31T23:00:00Z")["subscriptions"][0];
+    assert_eq!(s["downtime_minutes"], "60.00");
+    assert_eq!(s["measured_end"], "2026-01-31T23:00:00Z");
+    let whole = &statement(app, "period=2026-01")["subscriptions"][0];
+    assert_eq!(
+        whole["downtime_minutes"], "120.00",
+        "as of now: up to the period's end"
+    );
+}
+
+fn component_uptime_as_a_status_page_shows_it(app: &TestApp) {
+    worked_example(app);
+    let r = app.get("/v1/components/api/uptime?period=2026-01", Role::Viewer);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let row = &r.body["items"][0];
+    // 101 minutes of major outage over 44,520 eligible minutes: 99.773135… %.
+    assert_eq!(row["uptime_percent"], "99.7731");
+    assert_eq!(
+        row["minutes"],
+        json!({"major_outage": "101.00", "partial_outage": "0.00", "degraded_performance": "0.00", "maintenance": "120.00"})
+    );
+    let days = app.get("/v1/components/web/uptime?days=3", Role::Viewer);
+    assert_eq!(days.body["items"].as_array().unwrap().len(), 3);
+    assert_problem(
+        &app.get("/v1/components/api/uptime", Role::Viewer),
+        422,
+        Some("period"),
+    );
+    assert_problem(
+        &app.get("/v1/components/api/uptime?days=0", Role::Viewer),
+        422,
+        Some("days"),
+    );
+    assert_problem(
+        &app.get(
+            "/v1/components/api/uptime?period=2026-01&timezone=Nowhere",
+            Role::Viewer,
+        ),
+        422,
+        Some("timezone"),
+    );
+}
+
+crate::both!(
+    spec_worked_example_through_http,
+    statements_follow_zones_versions_and_proration,
+    open_windows_count_to_as_of,
+    component_uptime_as_a_status_page_shows_it,
+);
