@@ -258,7 +258,7 @@ impl PlanVersionSpec {
                 )
             })?,
             components: self.components.clone(),
-            weights: self.weights.clone(),
+            weights: self.weights,
             min_downtime_seconds: self.min_downtime_seconds,
             maintenance: self.maintenance,
             sla_target_percent: self.sla_target_percent,
