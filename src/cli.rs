@@ -40,6 +40,20 @@ pub enum Command {
     /// Import incidents from elsewhere.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Run credits for a billing period (see SPEC §6); prints the summary.
+    CreditRun {
+        /// The billing period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// Evaluate and summarise; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who the audit log names as the starter of the run.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
     /// Mint an HS256 token with the configured secret, for operators and for trying the API.
     Token {
         /// The token's subject: who the audit log will name.
@@ -121,15 +135,35 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 dry_run,
             )
             .map_err(|e| e.to_string())?;
-            let db = connect(&db)?;
-            if !db.is_migrated().map_err(|e| e.to_string())? {
-                return Err("the database is not migrated: run `sla-ledger migrate` first".into());
-            }
+            let db = migrated(&db)?;
             let caller = crate::auth::Caller {
                 subject: actor,
                 role: Role::Admin,
             };
             let summary = crate::import::apply::run(&db, &doc, &options, &caller)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::CreditRun {
+            period,
+            dry_run,
+            actor,
+            db,
+        } => {
+            let period = crate::engine::Period::parse(&period)
+                .map_err(|e| format!("--period {period}: {e}"))?;
+            let db = migrated(&db)?;
+            let caller = crate::auth::Caller {
+                subject: actor,
+                role: Role::Billing,
+            };
+            let now = crate::db::now();
+            let summary = db
+                .transaction(|conn| crate::ledger::run::run(conn, period, now, dry_run, &caller))
                 .map_err(|e| e.to_string())?;
             println!(
                 "{}",
@@ -149,6 +183,14 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn migrated(settings: &DatabaseSettings) -> Result<Db, String> {
+    let db = connect(settings)?;
+    if !db.is_migrated().map_err(|e| e.to_string())? {
+        return Err("the database is not migrated: run `sla-ledger migrate` first".into());
+    }
+    Ok(db)
 }
 
 fn connect(settings: &DatabaseSettings) -> Result<Db, String> {

@@ -3,6 +3,8 @@
 
 mod audit;
 mod components;
+mod credit_runs;
+mod credits;
 mod customers;
 pub mod error;
 pub mod extract;
@@ -88,6 +90,16 @@ routes! {
     PATCH  "/v1/incidents/{id}/windows/{window_id}"     Incidents => incidents::update_window,
     DELETE "/v1/incidents/{id}/windows/{window_id}"     Incidents => incidents::delete_window,
     POST   "/v1/imports/statuspage"                     Incidents => imports::statuspage,
+    POST   "/v1/credit-runs"                            Billing   => credit_runs::create,
+    GET    "/v1/credit-runs"                            Read      => credit_runs::list,
+    GET    "/v1/credit-runs/{id}"                       Read      => credit_runs::get,
+    GET    "/v1/credits"                                Read      => credits::list,
+    POST   "/v1/credits"                                Support   => credits::create_manual,
+    POST   "/v1/credits/approve"                        Support   => credits::approve_many,
+    GET    "/v1/credits/{id}"                           Read      => credits::get,
+    POST   "/v1/credits/{id}/approve"                   Support   => credits::approve,
+    POST   "/v1/credits/{id}/void"                      Support   => credits::void,
+    POST   "/v1/credits/{id}/apply"                     Apply     => credits::apply,
     GET    "/v1/audit"                                  Admin  => audit::list,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod credits;
 pub mod customers;
 pub mod idempotency;
 pub mod incidents;

@@ -127,6 +127,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    credit_runs (id) {
+        id -> BigInt,
+        period -> Text,
+        as_of -> BigInt,
+        started_by -> Text,
+        started_at -> BigInt,
+        subscriptions_evaluated -> Integer,
+        created -> Integer,
+        unchanged -> Integer,
+        superseded -> Integer,
+        adjusted -> Integer,
+        totals -> Text,
+    }
+}
+
+diesel::table! {
+    credits (id) {
+        id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        subscription_id -> BigInt,
+        customer_id -> BigInt,
+        period -> Text,
+        run_id -> Nullable<BigInt>,
+        amount_minor -> BigInt,
+        currency -> Text,
+        plan_key -> Text,
+        plan_version -> Integer,
+        sla_target_percent -> Text,
+        uptime_percent -> Nullable<Text>,
+        eligible_seconds -> Nullable<BigInt>,
+        downtime_seconds -> Nullable<Text>,
+        credit_percent -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        supersedes -> Nullable<BigInt>,
+        adjusts -> Nullable<BigInt>,
+        billing_reference -> Nullable<Text>,
+        created_at -> BigInt,
+        created_by -> Text,
+        approved_at -> Nullable<BigInt>,
+        approved_by -> Nullable<Text>,
+        applied_at -> Nullable<BigInt>,
+        applied_by -> Nullable<Text>,
+        voided_at -> Nullable<BigInt>,
+        voided_by -> Nullable<Text>,
+        void_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(credits -> customers (customer_id));
 diesel::joinable!(impact_windows -> incidents (incident_id));
 diesel::joinable!(window_regions -> impact_windows (window_id));
 diesel::joinable!(window_customers -> impact_windows (window_id));
@@ -148,4 +199,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     impact_windows,
     window_regions,
     window_customers,
+    credit_runs,
+    credits,
 );

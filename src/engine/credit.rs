@@ -5,6 +5,7 @@
 //! m·(100·D4 − …) ≤ 10^7 · 2.7·10^12 ≈ 3·10^19 and the largest denominator 10^8·E ≈ 3·10^14, far
 //! inside `i128`; the amount's product goes through a 256-bit intermediate (`mul_div_round`).
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::ratio::{Ratio, mul_div_round};
@@ -132,4 +133,15 @@ fn percent(rules: &Rules, e: i128, d4: i128) -> Ratio {
             }
         }
     }
+}
+
+/// A manual credit given as a percent of the period fee: `F × percent / 100`, computed exactly and
+/// rounded once, half away from zero, to the minor unit (SPEC §5.4, §6).
+pub fn percent_of_fee(fee_minor: Ratio, percent: Decimal) -> i64 {
+    let scale = 10i128.pow(percent.scale().min(28));
+    let num = fee_minor.numerator().saturating_mul(percent.mantissa());
+    let den = fee_minor
+        .denominator()
+        .saturating_mul(scale.saturating_mul(100));
+    i64::try_from(Ratio::new(num, den).round()).unwrap_or(i64::MAX)
 }

@@ -40,7 +40,7 @@ mod usage;
 mod tests;
 
 pub use applicability::{Groups, Subscriber, Window};
-pub use credit::NoCredit;
+pub use credit::{NoCredit, percent_of_fee};
 pub use interval::Span;
 pub use period::{Period, PeriodError};
 pub use ratio::Ratio;

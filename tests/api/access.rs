@@ -16,6 +16,15 @@ fn may(role: Role, method: &str, path: &str) -> bool {
     if method == "GET" {
         return true;
     }
+    if path == "/v1/credit-runs" {
+        return matches!(role, Role::Billing | Role::Admin);
+    }
+    if path.ends_with("/apply") {
+        return matches!(role, Role::Support | Role::Billing | Role::Admin);
+    }
+    if path.starts_with("/v1/credits") {
+        return matches!(role, Role::Support | Role::Admin);
+    }
     // Monitoring and on-call report incidents.
     if path.starts_with("/v1/incidents") || path.starts_with("/v1/imports") {
         return matches!(role, Role::Reporter | Role::Admin);

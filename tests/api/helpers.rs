@@ -88,6 +88,7 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub base: String,
+    pub backend: Backend,
     pub keys: Keys,
     agent: ureq::Agent,
     handle: actix_web::dev::ServerHandle,
@@ -122,6 +123,20 @@ impl TestApp {
         let test_db = TestDb::create(backend);
         let db = test_db.connect();
         db.migrate().expect("migrate");
+        TestApp::serve(backend, db, test_db)
+    }
+
+    /// A second service instance on this test's database (as several instances share one).
+    pub fn sibling(&self) -> TestApp {
+        let test_db = TestDb {
+            url: self._test_db.url.clone(),
+            postgres_name: None,
+            _dir: None,
+        };
+        TestApp::serve(self.backend, test_db.connect(), test_db)
+    }
+
+    fn serve(backend: Backend, db: Db, test_db: TestDb) -> TestApp {
         let (tx, rx) = mpsc::channel();
         let server_db = db.clone();
         let thread = std::thread::spawn(move || {
@@ -146,6 +161,7 @@ impl TestApp {
             .new_agent();
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            backend,
             keys: keys(),
             agent,
             handle,

@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod catalog;
+mod credits;
 mod customers;
 mod errors;
 mod idempotency;

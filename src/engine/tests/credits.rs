@@ -252,3 +252,18 @@ fn invalid_terms_are_refused() {
         Ok(())
     );
 }
+
+#[test]
+fn a_percent_of_the_fee_rounds_once() {
+    use crate::engine::{Ratio, percent_of_fee};
+    use rust_decimal::Decimal;
+    // 300.00 USD for 16 of 31 days = 15,483.870967… minor; 10 % = 1,548.387… → 1,548.
+    let fee = Ratio::new(30_000 * 16, 31);
+    assert_eq!(percent_of_fee(fee, Decimal::new(10, 0)), 1548);
+    // 12.5 % of 1.00 = 12.5 minor → 13 (half away from zero).
+    assert_eq!(
+        percent_of_fee(Ratio::from_integer(100), Decimal::new(125, 1)),
+        13
+    );
+    assert_eq!(percent_of_fee(Ratio::from_integer(100), Decimal::ZERO), 0);
+}

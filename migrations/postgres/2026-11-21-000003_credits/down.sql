@@ -1,0 +1,2 @@
+DROP TABLE credits;
+DROP TABLE credit_runs;

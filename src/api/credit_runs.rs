@@ -1,0 +1,145 @@
+//! `/v1/credit-runs`: evaluate a period and bring the ledger in line (billing and admin).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::extract::JsonBody;
+use super::pagination;
+use super::statements::parse_period;
+use super::write::{change, read};
+use super::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::db::credits::{self, Run};
+use crate::db::now;
+use crate::domain::format_instant;
+use crate::ledger::run::{RunError, run};
+
+impl From<RunError> for ApiError {
+    fn from(e: RunError) -> ApiError {
+        match e {
+            RunError::NotEnded { .. } | RunError::Raced(_) => ApiError::Conflict(e.to_string()),
+            RunError::Evaluate(inner) => inner.into(),
+            RunError::Db(db) => db.into(),
+            RunError::Store(db) => db.into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRun {
+    period: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+#[derive(Serialize)]
+struct RunView {
+    id: i64,
+    period: String,
+    as_of: String,
+    started_by: String,
+    started_at: String,
+    subscriptions_evaluated: i32,
+    created: i32,
+    unchanged: i32,
+    superseded: i32,
+    adjusted: i32,
+    totals: serde_json::Value,
+}
+
+impl From<Run> for RunView {
+    fn from(r: Run) -> RunView {
+        RunView {
+            id: r.id,
+            period: r.period,
+            as_of: format_instant(r.as_of),
+            started_by: r.started_by,
+            started_at: format_instant(r.started_at),
+            subscriptions_evaluated: r.subscriptions_evaluated,
+            created: r.created,
+            unchanged: r.unchanged,
+            superseded: r.superseded,
+            adjusted: r.adjusted,
+            totals: serde_json::from_str(&r.totals).unwrap_or_default(),
+        }
+    }
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: JsonBody<NewRun>,
+) -> Result<HttpResponse, ApiError> {
+    let period = parse_period("period", &body.value.period)?;
+    let dry_run = body.value.dry_run;
+    if dry_run {
+        let summary = read(&state, move |conn| {
+            Ok(run(conn, period, now(), true, &caller)?)
+        })
+        .await?;
+        return Ok(HttpResponse::Ok().json(summary));
+    }
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let summary = run(conn, period, now(), false, caller)?;
+            Ok((
+                StatusCode::CREATED,
+                serde_json::to_value(summary).map_err(ApiError::internal)?,
+            ))
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    period: Option<String>,
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::after_id(q.after.as_deref())?;
+    let period = q
+        .period
+        .as_deref()
+        .map(|p| parse_period("period", p))
+        .transpose()?
+        .map(|p| p.to_string());
+    let rows = read(&state, move |conn| {
+        Ok(credits::list_runs(
+            conn,
+            period.as_deref(),
+            after,
+            limit + 1,
+        )?)
+    })
+    .await?;
+    let views: Vec<RunView> = rows.into_iter().map(Into::into).collect();
+    Ok(pagination::respond(&req, views, limit, |r| {
+        r.id.to_string()
+    }))
+}
+
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let run = read(&state, move |conn| {
+        credits::find_run(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no credit run {id}")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RunView::from(run)))
+}

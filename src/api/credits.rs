@@ -1,0 +1,505 @@
+//! `/v1/credits`: the ledger. Viewers read; support approves, voids and adds manual credits;
+//! support and billing mark credits applied (SPEC §6, §7).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::extract::JsonBody;
+use super::pagination;
+use super::statements::parse_period;
+use super::write::{Answer, change, read};
+use super::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::db::audit::{self, Filter as AuditFilter};
+use crate::db::credits::{self, Credit, NewCredit, Transition};
+use crate::db::{DbConnection, customers, now};
+use crate::domain::plan::MoneyInput;
+use crate::domain::{Money, format_instant, parse_decimal};
+use crate::engine::percent_of_fee;
+use crate::ledger::evaluate::evaluate;
+use crate::ledger::lifecycle::{Illegal, Move};
+use crate::ledger::run::display;
+
+impl From<Illegal> for ApiError {
+    fn from(e: Illegal) -> ApiError {
+        ApiError::Conflict(e.to_string())
+    }
+}
+
+#[derive(Serialize)]
+pub struct CreditView {
+    id: i64,
+    kind: String,
+    status: String,
+    customer: String,
+    subscription_id: i64,
+    period: String,
+    run_id: Option<i64>,
+    amount: MoneyInput,
+    plan: String,
+    plan_version: i32,
+    sla_target_percent: String,
+    uptime_percent: Option<String>,
+    eligible_seconds: Option<i64>,
+    downtime_seconds: Option<String>,
+    credit_percent: Option<String>,
+    reason: Option<String>,
+    supersedes: Option<i64>,
+    adjusts: Option<i64>,
+    billing_reference: Option<String>,
+    created_at: String,
+    created_by: String,
+    approved_at: Option<String>,
+    approved_by: Option<String>,
+    applied_at: Option<String>,
+    applied_by: Option<String>,
+    voided_at: Option<String>,
+    voided_by: Option<String>,
+    void_reason: Option<String>,
+}
+
+pub fn view(c: Credit, customer: String) -> CreditView {
+    CreditView {
+        amount: MoneyInput {
+            amount: display(c.amount_minor, &c.currency),
+            currency: c.currency,
+        },
+        id: c.id,
+        kind: c.kind,
+        status: c.status,
+        customer,
+        subscription_id: c.subscription_id,
+        period: c.period,
+        run_id: c.run_id,
+        plan: c.plan_key,
+        plan_version: c.plan_version,
+        sla_target_percent: c.sla_target_percent,
+        uptime_percent: c.uptime_percent,
+        eligible_seconds: c.eligible_seconds,
+        downtime_seconds: c.downtime_seconds,
+        credit_percent: c.credit_percent,
+        reason: c.reason,
+        supersedes: c.supersedes,
+        adjusts: c.adjusts,
+        billing_reference: c.billing_reference,
+        created_at: format_instant(c.created_at),
+        created_by: c.created_by,
+        approved_at: c.approved_at.map(format_instant),
+        approved_by: c.approved_by,
+        applied_at: c.applied_at.map(format_instant),
+        applied_by: c.applied_by,
+        voided_at: c.voided_at.map(format_instant),
+        voided_by: c.voided_by,
+        void_reason: c.void_reason,
+    }
+}
+
+fn load(conn: &mut DbConnection, id: i64) -> Result<(Credit, CreditView), ApiError> {
+    let credit =
+        credits::find(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no credit {id}")))?;
+    let customer = customers::customer_by_id(conn, credit.customer_id)?.external_id;
+    Ok((credit.clone(), view(credit, customer)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    period: Option<String>,
+    status: Option<String>,
+    kind: Option<String>,
+    customer: Option<String>,
+    run: Option<i64>,
+    limit: Option<i64>,
+    after: Option<String>,
+}
+
+const STATUSES: [&str; 5] = ["pending", "approved", "applied", "void", "superseded"];
+const KINDS: [&str; 3] = ["sla", "adjustment", "manual"];
+
+fn one_of(
+    field: &str,
+    value: Option<String>,
+    allowed: &[&str],
+) -> Result<Option<String>, ApiError> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::invalid(
+            field,
+            format!("`{v}` is not one of {}", allowed.join(", ")),
+        )),
+        other => Ok(other),
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::after_id(q.after.as_deref())?;
+    let filter = credits::Filter {
+        period: q
+            .period
+            .as_deref()
+            .map(|p| parse_period("period", p))
+            .transpose()?
+            .map(|p| p.to_string()),
+        status: one_of("status", q.status, &STATUSES)?,
+        kind: one_of("kind", q.kind, &KINDS)?,
+        customer: q.customer,
+        run_id: q.run,
+    };
+    let rows = read(&state, move |conn| {
+        Ok(credits::list(conn, &filter, after, limit + 1)?)
+    })
+    .await?;
+    let views: Vec<CreditView> = rows
+        .into_iter()
+        .map(|(c, customer)| view(c, customer))
+        .collect();
+    Ok(pagination::respond(&req, views, limit, |c| {
+        c.id.to_string()
+    }))
+}
+
+/// One credit with its history: every audit entry about it.
+pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let body = read(&state, move |conn| {
+        let (_, credit) = load(conn, id)?;
+        let filter = AuditFilter { entity: Some("credit".into()), entity_id: Some(id.to_string()), ..AuditFilter::default() };
+        let history: Vec<Value> = audit::list(conn, &filter, 0, 1000)?
+            .into_iter()
+            .map(|e| json!({ "at": format_instant(e.at), "actor": e.actor, "role": e.role, "action": e.action }))
+            .collect();
+        let mut body = serde_json::to_value(credit).map_err(ApiError::internal)?;
+        body["history"] = Value::Array(history);
+        Ok(body)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Moves credits, all or none, and audits each move.
+fn move_credits(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    ids: &[i64],
+    step: Move,
+    change: &Transition,
+) -> Result<(), ApiError> {
+    let found = credits::by_ids(conn, ids)?;
+    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|c| c.id == **id)) {
+        return Err(ApiError::NotFound(format!("no credit {missing}")));
+    }
+    for c in &found {
+        step.check(&c.status)
+            .map_err(|e| ApiError::Conflict(format!("credit {}: {e}", c.id)))?;
+    }
+    if credits::transition(conn, ids, step.from(), change)? != ids.len() {
+        return Err(ApiError::Conflict(
+            "a credit changed meanwhile; try again".into(),
+        ));
+    }
+    let entries: Vec<_> = found
+        .iter()
+        .map(|c| {
+            let before = json!({ "status": c.status });
+            let after = json!({ "status": step.target(), "billing_reference": change.billing_reference, "void_reason": change.void_reason });
+            (action_name(step), c.id.to_string(), Some(before), Some(after))
+        })
+        .collect();
+    audit::record_all(conn, caller, &entries)?;
+    Ok(())
+}
+
+fn action_name(step: Move) -> &'static str {
+    match step {
+        Move::Approve => "credit.approve",
+        Move::Apply => "credit.apply",
+        Move::Void => "credit.void",
+        Move::Supersede => "credit.supersede",
+    }
+}
+
+fn single(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: i64,
+    step: Move,
+    change: &Transition,
+) -> Result<Answer, ApiError> {
+    move_credits(conn, caller, &[id], step, change)?;
+    let (_, after) = load(conn, id)?;
+    Ok((
+        StatusCode::OK,
+        serde_json::to_value(after).map_err(ApiError::internal)?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+pub async fn approve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<Empty>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let change = Transition {
+                status: Some("approved".into()),
+                approved_at: Some(now()),
+                approved_by: Some(caller.subject.clone()),
+                ..Transition::default()
+            };
+            single(conn, caller, id, Move::Approve, &change)
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoidBody {
+    reason: String,
+}
+
+pub async fn void(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<VoidBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let reason = required_text("reason", &body.value.reason)?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let change = Transition {
+                status: Some("void".into()),
+                voided_at: Some(now()),
+                voided_by: Some(caller.subject.clone()),
+                void_reason: Some(reason.clone()),
+                ..Transition::default()
+            };
+            single(conn, caller, id, Move::Void, &change)
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyBody {
+    billing_reference: String,
+}
+
+/// Applying again with the same reference answers the same; another reference is a 409.
+pub async fn apply(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<ApplyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let reference = required_text("billing_reference", &body.value.billing_reference)?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let (credit, current) = load(conn, id)?;
+            if credit.status == "applied" {
+                return if credit.billing_reference.as_deref() == Some(reference.as_str()) {
+                    Ok((
+                        StatusCode::OK,
+                        serde_json::to_value(current).map_err(ApiError::internal)?,
+                    ))
+                } else {
+                    Err(ApiError::Conflict(format!(
+                        "credit {id} was applied with billing reference `{}`",
+                        credit.billing_reference.unwrap_or_default()
+                    )))
+                };
+            }
+            let change = Transition {
+                status: Some("applied".into()),
+                applied_at: Some(now()),
+                applied_by: Some(caller.subject.clone()),
+                billing_reference: Some(reference.clone()),
+                ..Transition::default()
+            };
+            single(conn, caller, id, Move::Apply, &change)
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkApprove {
+    period: Option<String>,
+    ids: Option<Vec<i64>>,
+}
+
+/// Approves every pending credit of a period, or the listed ones: all or nothing.
+pub async fn approve_many(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: JsonBody<BulkApprove>,
+) -> Result<HttpResponse, ApiError> {
+    let (period, ids) = match (&body.value.period, &body.value.ids) {
+        (Some(p), None) => (Some(parse_period("period", p)?.to_string()), None),
+        (None, Some(ids)) if !ids.is_empty() => (None, Some(ids.clone())),
+        (None, Some(_)) => return Err(ApiError::invalid("ids", "lists no credit")),
+        _ => return Err(ApiError::invalid("period", "give either period or ids")),
+    };
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let ids = match (&period, &ids) {
+                (Some(p), _) => credits::ids_in(conn, p, "pending")?,
+                (None, Some(ids)) => ids.clone(),
+                (None, None) => Vec::new(),
+            };
+            let change = Transition {
+                status: Some("approved".into()),
+                approved_at: Some(now()),
+                approved_by: Some(caller.subject.clone()),
+                ..Transition::default()
+            };
+            move_credits(conn, caller, &ids, Move::Approve, &change)?;
+            Ok((StatusCode::OK, json!({ "approved": ids.len(), "ids": ids })))
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualCredit {
+    subscription_id: i64,
+    period: String,
+    reason: String,
+    percent: Option<String>,
+    amount: Option<MoneyInput>,
+}
+
+/// A manual credit (support): a percent of the subscription's period fee, or a fixed amount.
+pub async fn create_manual(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    body: JsonBody<ManualCredit>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.value;
+    let period = parse_period("period", &input.period)?;
+    let reason = required_text("reason", &input.reason)?;
+    let percent = input
+        .percent
+        .as_deref()
+        .map(|p| {
+            parse_decimal(
+                "percent",
+                p,
+                rust_decimal::Decimal::ZERO,
+                rust_decimal::Decimal::ONE_HUNDRED,
+                4,
+            )
+        })
+        .transpose()?;
+    if percent.is_some() == input.amount.is_some() {
+        return Err(ApiError::invalid(
+            "percent",
+            "give either percent or amount",
+        ));
+    }
+    let amount = input.amount;
+    let subscription_id = input.subscription_id;
+    change(&state, &req, &caller, body.fingerprint, move |conn, caller| {
+        let subscription = customers::find_subscription(conn, subscription_id)?
+            .ok_or_else(|| ApiError::invalid("subscription_id", format!("no subscription {subscription_id}")))?;
+        let evaluated = evaluate(conn, period, now(), Some(subscription.customer_id))?
+            .into_iter()
+            .find(|e| e.subscription.id == subscription_id)
+            .ok_or_else(|| ApiError::invalid("period", format!("subscription {subscription_id} is not active in {period} under a plan version")))?;
+        let currency = evaluated.spec.price.currency.clone();
+        let amount_minor = match (&amount, percent) {
+            (Some(m), _) => {
+                let money = Money::parse("amount", &m.amount, &m.currency)?;
+                if money.currency.code() != currency {
+                    return Err(ApiError::invalid("amount.currency", format!("must be {currency}, the subscription's currency")));
+                }
+                money.minor
+            }
+            (None, Some(p)) => percent_of_fee(evaluated.statement.fee_minor, p),
+            (None, None) => 0,
+        };
+        if amount_minor <= 0 {
+            return Err(ApiError::invalid("amount", "a manual credit must be more than zero"));
+        }
+        let credit = NewCredit {
+            kind: "manual".into(),
+            status: "pending".into(),
+            subscription_id,
+            customer_id: subscription.customer_id,
+            period: period.to_string(),
+            run_id: None,
+            amount_minor,
+            currency,
+            plan_key: subscription.plan_key.clone(),
+            plan_version: evaluated.plan_version,
+            sla_target_percent: evaluated.spec.sla_target_percent.to_string(),
+            uptime_percent: None,
+            eligible_seconds: None,
+            downtime_seconds: None,
+            credit_percent: percent.map(|p| p.to_string()),
+            reason: Some(reason.clone()),
+            supersedes: None,
+            adjusts: None,
+            created_at: now(),
+            created_by: caller.subject.clone(),
+        };
+        let id = credits::insert(conn, std::slice::from_ref(&credit))?
+            .first()
+            .copied()
+            .ok_or_else(|| ApiError::Conflict("the credit was not written".into()))?;
+        let (_, after) = load(conn, id)?;
+        let after = serde_json::to_value(after).map_err(ApiError::internal)?;
+        audit::record(conn, caller, "credit.create", &id.to_string(), None, Some(&after))?;
+        Ok((StatusCode::CREATED, after))
+    })
+    .await
+}
+
+fn required_text(field: &str, text: &str) -> Result<String, ApiError> {
+    if text.trim().is_empty() || text.chars().count() > 500 {
+        return Err(ApiError::invalid(
+            field,
+            "must be 1 to 500 characters, not only spaces",
+        ));
+    }
+    Ok(text.to_owned())
+}

@@ -1,0 +1,265 @@
+//! The credit ledger and its runs. Lines are inserted and their status moves forward; nothing is
+//! deleted.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{credit_runs, credits, customers};
+
+const CHUNK: usize = 1000;
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = credits)]
+pub struct Credit {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub subscription_id: i64,
+    pub customer_id: i64,
+    pub period: String,
+    pub run_id: Option<i64>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub plan_key: String,
+    pub plan_version: i32,
+    pub sla_target_percent: String,
+    pub uptime_percent: Option<String>,
+    pub eligible_seconds: Option<i64>,
+    pub downtime_seconds: Option<String>,
+    pub credit_percent: Option<String>,
+    pub reason: Option<String>,
+    pub supersedes: Option<i64>,
+    pub adjusts: Option<i64>,
+    pub billing_reference: Option<String>,
+    pub created_at: i64,
+    pub created_by: String,
+    pub approved_at: Option<i64>,
+    pub approved_by: Option<String>,
+    pub applied_at: Option<i64>,
+    pub applied_by: Option<String>,
+    pub voided_at: Option<i64>,
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = credits)]
+pub struct NewCredit {
+    pub kind: String,
+    pub status: String,
+    pub subscription_id: i64,
+    pub customer_id: i64,
+    pub period: String,
+    pub run_id: Option<i64>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub plan_key: String,
+    pub plan_version: i32,
+    pub sla_target_percent: String,
+    pub uptime_percent: Option<String>,
+    pub eligible_seconds: Option<i64>,
+    pub downtime_seconds: Option<String>,
+    pub credit_percent: Option<String>,
+    pub reason: Option<String>,
+    pub supersedes: Option<i64>,
+    pub adjusts: Option<i64>,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// A status move: which columns it sets.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = credits)]
+pub struct Transition {
+    pub status: Option<String>,
+    pub approved_at: Option<i64>,
+    pub approved_by: Option<String>,
+    pub applied_at: Option<i64>,
+    pub applied_by: Option<String>,
+    pub billing_reference: Option<String>,
+    pub voided_at: Option<i64>,
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+/// Inserts credits in multi-row statements; yields their ids in order.
+pub fn insert(conn: &mut DbConnection, rows: &[NewCredit]) -> QueryResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        let chunk_ids: Vec<i64> = match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(credits::table)
+                .values(chunk)
+                .returning(credits::id)
+                .get_results(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(credits::table)
+                .values(chunk)
+                .returning(credits::id)
+                .get_results(c)?,
+        };
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}
+
+/// Moves the listed credits, but only those still in `from`; yields how many moved.
+pub fn transition(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    from: &[&str],
+    change: &Transition,
+) -> QueryResult<usize> {
+    let mut moved = 0;
+    for chunk in ids.chunks(CHUNK) {
+        moved += diesel::update(
+            credits::table
+                .filter(credits::id.eq_any(chunk))
+                .filter(credits::status.eq_any(from)),
+        )
+        .set(change)
+        .execute(conn)?;
+    }
+    Ok(moved)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Credit>> {
+    credits::table
+        .find(id)
+        .select(Credit::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            credits::table
+                .filter(credits::id.eq_any(chunk))
+                .order(credits::id)
+                .select(Credit::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Every credit of a period that still counts: current SLA credits and live adjustments.
+pub fn live_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Credit>> {
+    credits::table
+        .filter(credits::period.eq(period))
+        .filter(credits::status.eq_any(["pending", "approved", "applied"]))
+        .order(credits::id)
+        .select(Credit::as_select())
+        .load(conn)
+}
+
+#[derive(Default)]
+pub struct Filter {
+    pub period: Option<String>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub customer: Option<String>,
+    pub run_id: Option<i64>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Credit, String)>> {
+    let mut query = credits::table
+        .inner_join(customers::table)
+        .filter(credits::id.gt(after))
+        .order(credits::id.asc())
+        .limit(limit)
+        .select((Credit::as_select(), customers::external_id))
+        .into_boxed();
+    if let Some(v) = &filter.period {
+        query = query.filter(credits::period.eq(v.clone()));
+    }
+    if let Some(v) = &filter.status {
+        query = query.filter(credits::status.eq(v.clone()));
+    }
+    if let Some(v) = &filter.kind {
+        query = query.filter(credits::kind.eq(v.clone()));
+    }
+    if let Some(v) = &filter.customer {
+        query = query.filter(customers::external_id.eq(v.clone()));
+    }
+    if let Some(v) = filter.run_id {
+        query = query.filter(credits::run_id.eq(v));
+    }
+    query.load(conn)
+}
+
+/// Ids of a period's credits in a status.
+pub fn ids_in(conn: &mut DbConnection, period: &str, status: &str) -> QueryResult<Vec<i64>> {
+    credits::table
+        .filter(credits::period.eq(period))
+        .filter(credits::status.eq(status))
+        .order(credits::id)
+        .select(credits::id)
+        .load(conn)
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = credit_runs)]
+pub struct Run {
+    pub id: i64,
+    pub period: String,
+    pub as_of: i64,
+    pub started_by: String,
+    pub started_at: i64,
+    pub subscriptions_evaluated: i32,
+    pub created: i32,
+    pub unchanged: i32,
+    pub superseded: i32,
+    pub adjusted: i32,
+    pub totals: String,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = credit_runs)]
+pub struct NewRun<'a> {
+    pub period: &'a str,
+    pub as_of: i64,
+    pub started_by: &'a str,
+    pub started_at: i64,
+    pub subscriptions_evaluated: i32,
+    pub created: i32,
+    pub unchanged: i32,
+    pub superseded: i32,
+    pub adjusted: i32,
+    pub totals: &'a str,
+}
+
+pub fn insert_run(conn: &mut DbConnection, run: &NewRun<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, credit_runs, run)
+}
+
+pub fn find_run(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Run>> {
+    credit_runs::table
+        .find(id)
+        .select(Run::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_runs(
+    conn: &mut DbConnection,
+    period: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Run>> {
+    let mut query = credit_runs::table
+        .filter(credit_runs::id.gt(after))
+        .order(credit_runs::id.asc())
+        .limit(limit)
+        .select(Run::as_select())
+        .into_boxed();
+    if let Some(period) = period {
+        query = query.filter(credit_runs::period.eq(period.to_owned()));
+    }
+    query.load(conn)
+}

@@ -1,0 +1,310 @@
+//! A credit run (SPEC §6): evaluate every subscription of a period, then bring the ledger in line
+//! with the statements: nothing for an unchanged amount; a changed pending/approved credit is
+//! superseded by a new pending one; a changed applied credit gets an adjustment for the difference.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::evaluate::{EvaluateError, Evaluated, evaluate};
+use super::lifecycle::Move;
+use crate::auth::Caller;
+use crate::db::credits::{self, Credit, NewCredit, NewRun, Transition};
+use crate::db::{DbConnection, audit};
+use crate::domain::{Currency, Money, format_instant};
+use crate::engine::Period;
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub run_id: Option<i64>,
+    pub period: String,
+    pub dry_run: bool,
+    pub as_of: String,
+    pub subscriptions_evaluated: usize,
+    pub created: usize,
+    pub unchanged: usize,
+    pub superseded: usize,
+    pub adjusted: usize,
+    /// What the period's live credits add up to after the run, per currency.
+    pub totals: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "period {period} has not ended in every plan's time zone (it ends {ends}); use dry_run for a preview"
+    )]
+    NotEnded { period: String, ends: String },
+    #[error(transparent)]
+    Evaluate(#[from] EvaluateError),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error("credit {0} changed while the run was writing; run again")]
+    Raced(i64),
+    #[error(transparent)]
+    Store(#[from] crate::db::DbError),
+}
+
+/// What the run does for one subscription.
+enum Decision {
+    Unchanged,
+    Create(NewCredit),
+    Supersede {
+        old: Credit,
+        replacement: Option<NewCredit>,
+    },
+    Adjust(NewCredit),
+}
+
+/// The latest instant at which a month can end in any zone (UTC−12 plus slack).
+const LATEST_ZONE_OFFSET: i64 = 14 * 3600;
+
+pub fn run(
+    conn: &mut DbConnection,
+    period: Period,
+    now: i64,
+    dry_run: bool,
+    caller: &Caller,
+) -> Result<Summary, RunError> {
+    if let DbConnection::Postgres(c) = conn {
+        // Runs of one period take turns across every instance on this database.
+        use diesel::connection::SimpleConnection;
+        c.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock(7134002, {})",
+            period.year() * 100 + period.month() as i32
+        ))?;
+    }
+    let evaluated = evaluate(conn, period, now, None)?;
+    let ends = evaluated
+        .iter()
+        .map(|e| e.statement.period_span.end)
+        .max()
+        .unwrap_or(period.span(chrono_tz::UTC).end + LATEST_ZONE_OFFSET);
+    if ends > now && !dry_run {
+        return Err(RunError::NotEnded {
+            period: period.to_string(),
+            ends: format_instant(ends),
+        });
+    }
+    let label = period.to_string();
+    let live = credits::live_in_period(conn, &label)?;
+    let decisions = decide(&evaluated, &live, &label, now, caller);
+    let mut summary = Summary {
+        run_id: None,
+        period: label.clone(),
+        dry_run,
+        as_of: format_instant(now.min(ends)),
+        subscriptions_evaluated: evaluated.len(),
+        created: 0,
+        unchanged: 0,
+        superseded: 0,
+        adjusted: 0,
+        totals: totals(&live, &decisions),
+    };
+    for d in &decisions {
+        match d {
+            Decision::Unchanged => summary.unchanged += 1,
+            Decision::Create(_) => summary.created += 1,
+            Decision::Supersede { .. } => summary.superseded += 1,
+            Decision::Adjust(_) => summary.adjusted += 1,
+        }
+    }
+    if dry_run {
+        return Ok(summary);
+    }
+    let totals_json = serde_json::to_string(&summary.totals).unwrap_or_default();
+    let run_id = credits::insert_run(
+        conn,
+        &NewRun {
+            period: &label,
+            as_of: now.min(ends),
+            started_by: &caller.subject,
+            started_at: now,
+            subscriptions_evaluated: count(summary.subscriptions_evaluated),
+            created: count(summary.created),
+            unchanged: count(summary.unchanged),
+            superseded: count(summary.superseded),
+            adjusted: count(summary.adjusted),
+            totals: &totals_json,
+        },
+    )?;
+    summary.run_id = Some(run_id);
+    write(conn, decisions, run_id, now, caller)?;
+    Ok(summary)
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+fn write(
+    conn: &mut DbConnection,
+    decisions: Vec<Decision>,
+    run_id: i64,
+    now: i64,
+    caller: &Caller,
+) -> Result<(), RunError> {
+    let mut superseded = Vec::new();
+    let mut new = Vec::new();
+    for d in decisions {
+        match d {
+            Decision::Unchanged => {}
+            Decision::Create(c) | Decision::Adjust(c) => new.push(c),
+            Decision::Supersede { old, replacement } => {
+                superseded.push(old);
+                new.extend(replacement);
+            }
+        }
+    }
+    let ids: Vec<i64> = superseded.iter().map(|c| c.id).collect();
+    let change = Transition {
+        status: Some(Move::Supersede.target().into()),
+        ..Transition::default()
+    };
+    if credits::transition(conn, &ids, Move::Supersede.from(), &change)? != ids.len() {
+        return Err(RunError::Raced(ids.first().copied().unwrap_or_default()));
+    }
+    for c in &mut new {
+        c.run_id = Some(run_id);
+    }
+    let new_ids = credits::insert(conn, &new)?;
+    let mut entries: Vec<(&str, String, Option<Value>, Option<Value>)> =
+        Vec::with_capacity(ids.len() + new_ids.len());
+    for old in &superseded {
+        let before = json!({ "status": old.status, "amount_minor": old.amount_minor });
+        entries.push((
+            "credit.supersede",
+            old.id.to_string(),
+            Some(before),
+            Some(json!({ "status": "superseded", "run_id": run_id })),
+        ));
+    }
+    for (id, c) in new_ids.iter().zip(&new) {
+        let after = json!({
+            "kind": c.kind, "status": c.status, "subscription_id": c.subscription_id, "period": c.period,
+            "amount_minor": c.amount_minor, "currency": c.currency, "supersedes": c.supersedes,
+            "adjusts": c.adjusts, "run_id": run_id, "at": now,
+        });
+        entries.push(("credit.create", id.to_string(), None, Some(after)));
+    }
+    audit::record_all(conn, caller, &entries)?;
+    Ok(())
+}
+
+fn decide(
+    evaluated: &[Evaluated],
+    live: &[Credit],
+    period: &str,
+    now: i64,
+    caller: &Caller,
+) -> Vec<Decision> {
+    let mut current: HashMap<i64, &Credit> = HashMap::new();
+    let mut adjustments: HashMap<i64, i64> = HashMap::new();
+    for c in live {
+        match c.kind.as_str() {
+            "sla" => {
+                current.insert(c.subscription_id, c);
+            }
+            "adjustment" => *adjustments.entry(c.subscription_id).or_default() += c.amount_minor,
+            _ => {}
+        }
+    }
+    evaluated
+        .iter()
+        .map(|e| {
+            let target = e.statement.issued_minor();
+            let line = |kind: &str, amount: i64| sla_line(e, kind, amount, period, now, caller);
+            match current.get(&e.subscription.id) {
+                None if target == 0 => Decision::Unchanged,
+                None => Decision::Create(line("sla", target)),
+                Some(old) if old.status == "applied" => {
+                    let credited = old.amount_minor
+                        + adjustments.get(&e.subscription.id).copied().unwrap_or(0);
+                    if credited == target {
+                        Decision::Unchanged
+                    } else {
+                        Decision::Adjust(NewCredit {
+                            adjusts: Some(old.id),
+                            ..line("adjustment", target - credited)
+                        })
+                    }
+                }
+                Some(old) if old.amount_minor == target => Decision::Unchanged,
+                Some(old) => Decision::Supersede {
+                    old: (*old).clone(),
+                    replacement: (target > 0).then(|| NewCredit {
+                        supersedes: Some(old.id),
+                        ..line("sla", target)
+                    }),
+                },
+            }
+        })
+        .collect()
+}
+
+fn sla_line(
+    e: &Evaluated,
+    kind: &str,
+    amount: i64,
+    period: &str,
+    now: i64,
+    caller: &Caller,
+) -> NewCredit {
+    let s = &e.statement;
+    NewCredit {
+        kind: kind.into(),
+        status: "pending".into(),
+        subscription_id: e.subscription.id,
+        customer_id: e.customer.id,
+        period: period.into(),
+        run_id: None,
+        amount_minor: amount,
+        currency: e.spec.price.currency.clone(),
+        plan_key: e.subscription.plan_key.clone(),
+        plan_version: e.plan_version,
+        sla_target_percent: e.spec.sla_target_percent.to_string(),
+        uptime_percent: Some(s.uptime_display().to_string()),
+        eligible_seconds: Some(s.usage.eligible_seconds),
+        downtime_seconds: Some(s.usage.downtime_seconds.normalize().to_string()),
+        credit_percent: Some(s.credit_percent_display().normalize().to_string()),
+        reason: None,
+        supersedes: None,
+        adjusts: None,
+        created_at: now,
+        created_by: caller.subject.clone(),
+    }
+}
+
+/// The period's live credits after the decisions, per currency, as decimal strings.
+fn totals(live: &[Credit], decisions: &[Decision]) -> BTreeMap<String, String> {
+    let mut minor: BTreeMap<String, i64> = BTreeMap::new();
+    for c in live {
+        *minor.entry(c.currency.clone()).or_default() += c.amount_minor;
+    }
+    for d in decisions {
+        let (gone, added) = match d {
+            Decision::Unchanged => (None, None),
+            Decision::Create(c) | Decision::Adjust(c) => (None, Some(c)),
+            Decision::Supersede { old, replacement } => (Some(old), replacement.as_ref()),
+        };
+        if let Some(old) = gone {
+            *minor.entry(old.currency.clone()).or_default() -= old.amount_minor;
+        }
+        if let Some(c) = added {
+            *minor.entry(c.currency.clone()).or_default() += c.amount_minor;
+        }
+    }
+    minor
+        .into_iter()
+        .map(|(code, amount)| (code.clone(), display(amount, &code)))
+        .collect()
+}
+
+/// An amount in minor units as a decimal string of its currency.
+pub fn display(minor: i64, currency: &str) -> String {
+    match Currency::parse("currency", currency) {
+        Ok(c) => Money::from_minor(minor, c).amount(),
+        Err(_) => minor.to_string(),
+    }
+}

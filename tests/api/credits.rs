@@ -1,0 +1,541 @@
+//! The month's routine through HTTP: incidents → run → approve → apply → correction → re-run.
+
+use serde_json::{Value, json};
+use sla_ledger::auth::Role;
+
+use crate::helpers::{Backend, Resp, TestApp, assert_problem};
+use crate::statements::worked_example;
+
+fn run(app: &TestApp, period: &str) -> Value {
+    let r = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({ "period": period }),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body
+}
+
+fn credits(app: &TestApp, query: &str) -> Vec<Value> {
+    app.get(&format!("/v1/credits?{query}"), Role::Viewer).body["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn counts(summary: &Value) -> [i64; 4] {
+    ["created", "unchanged", "superseded", "adjusted"].map(|k| summary[k].as_i64().unwrap())
+}
+
+fn add_outage(app: &TestApp, start: &str, end: &str) -> i64 {
+    let r = app.post(
+        "/v1/incidents",
+        Role::Reporter,
+        &json!({"title": "late report", "status": "resolved", "windows": [
+        {"component": "api", "severity": "major_outage", "start": start, "end": end}]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    r.body["id"].as_i64().unwrap()
+}
+
+fn post(app: &TestApp, role: Role, path: &str, body: Value) -> Resp {
+    app.post(path, role, &body)
+}
+
+fn the_whole_month(app: &TestApp) {
+    worked_example(app);
+    let first = run(app, "2026-01");
+    assert_eq!(first["subscriptions_evaluated"], 1);
+    assert_eq!(counts(&first), [1, 0, 0, 0]);
+    assert_eq!(first["totals"], json!({"USD": "30.00"}));
+    let listed = credits(app, "period=2026-01");
+    assert_eq!(listed.len(), 1);
+    let credit = &listed[0];
+    assert_eq!(
+        (credit["kind"].as_str(), credit["status"].as_str()),
+        (Some("sla"), Some("pending"))
+    );
+    assert_eq!(
+        credit["amount"],
+        json!({"amount": "30.00", "currency": "USD"})
+    );
+    assert_eq!(credit["customer"], "acme");
+    assert_eq!(credit["uptime_percent"], "99.7563");
+    assert_eq!(credit["run_id"], first["run_id"]);
+
+    // Re-running with nothing changed writes nothing.
+    assert_eq!(counts(&run(app, "2026-01")), [0, 1, 0, 0]);
+    assert_eq!(credits(app, "period=2026-01").len(), 1);
+
+    // A late report: six more hours down puts uptime under 99.0 → 25 % = 75.00; the pending
+    // credit is superseded by a new pending one.
+    let late = add_outage(app, "2026-01-20T00:00:00Z", "2026-01-20T06:00:00Z");
+    let second = run(app, "2026-01");
+    assert_eq!(counts(&second), [0, 0, 1, 0]);
+    assert_eq!(second["totals"], json!({"USD": "75.00"}));
+    let old_id = credit["id"].as_i64().unwrap();
+    let all = credits(app, "period=2026-01");
+    assert_eq!(all.len(), 2, "history is kept");
+    assert_eq!(all[0]["status"], "superseded");
+    assert_eq!(all[1]["status"], "pending");
+    assert_eq!(all[1]["supersedes"], old_id);
+    assert_eq!(all[1]["amount"]["amount"], "75.00");
+    let id = all[1]["id"].as_i64().unwrap();
+
+    // Support approves, billing applies; applying again with the same reference is harmless.
+    let approved = post(
+        app,
+        Role::Support,
+        &format!("/v1/credits/{id}/approve"),
+        json!({}),
+    );
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+    assert_eq!(approved.body["approved_by"], "support-user");
+    let applied = post(
+        app,
+        Role::Billing,
+        &format!("/v1/credits/{id}/apply"),
+        json!({"billing_reference": "inv-1001"}),
+    );
+    assert_eq!(applied.status, 200, "{}", applied.text);
+    assert_eq!(applied.body["status"], "applied");
+    let again = post(
+        app,
+        Role::Billing,
+        &format!("/v1/credits/{id}/apply"),
+        json!({"billing_reference": "inv-1001"}),
+    );
+    assert_eq!((again.status, &again.body), (200, &applied.body));
+    assert_problem(
+        &post(
+            app,
+            Role::Billing,
+            &format!("/v1/credits/{id}/apply"),
+            json!({"billing_reference": "inv-9"}),
+        ),
+        409,
+        None,
+    );
+
+    // The late report is withdrawn: the applied credit gets a negative adjustment.
+    assert_eq!(
+        app.delete(&format!("/v1/incidents/{late}"), Role::Reporter)
+            .status,
+        200
+    );
+    let third = run(app, "2026-01");
+    assert_eq!(counts(&third), [0, 0, 0, 1]);
+    assert_eq!(third["totals"], json!({"USD": "30.00"}));
+    let adjustment = credits(app, "period=2026-01&kind=adjustment");
+    assert_eq!(adjustment.len(), 1);
+    assert_eq!(adjustment[0]["amount"]["amount"], "-45.00");
+    assert_eq!(adjustment[0]["adjusts"], id);
+    assert_eq!(counts(&run(app, "2026-01")), [0, 1, 0, 0], "settled");
+
+    // Every move is in the credit's history.
+    let detail = app.get(&format!("/v1/credits/{id}"), Role::Viewer);
+    let actions: Vec<&str> = detail.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["credit.create", "credit.approve", "credit.apply"]);
+    let runs = app.get("/v1/credit-runs?period=2026-01", Role::Viewer);
+    assert_eq!(runs.body["items"].as_array().unwrap().len(), 5);
+    let one = app.get(
+        &format!("/v1/credit-runs/{}", first["run_id"]),
+        Role::Viewer,
+    );
+    assert_eq!(one.body["created"], 1);
+}
+
+fn illegal_transitions_are_conflicts(app: &TestApp) {
+    worked_example(app);
+    run(app, "2026-01");
+    let id = credits(app, "period=2026-01")[0]["id"].as_i64().unwrap();
+    let at = |action: &str| format!("/v1/credits/{id}/{action}");
+    let apply = json!({"billing_reference": "inv-1"});
+    let r = post(app, Role::Billing, &at("apply"), apply.clone());
+    assert_problem(&r, 409, None);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("from pending to applied"),
+        "{}",
+        r.text
+    );
+    assert_problem(
+        &post(app, Role::Support, &at("void"), json!({"reason": " "})),
+        422,
+        Some("reason"),
+    );
+    assert_problem(
+        &post(app, Role::Support, &at("void"), json!({})),
+        422,
+        Some("reason"),
+    );
+    assert_eq!(
+        post(app, Role::Support, &at("approve"), json!({})).status,
+        200
+    );
+    assert_problem(
+        &post(app, Role::Support, &at("approve"), json!({})),
+        409,
+        None,
+    );
+    assert_eq!(post(app, Role::Billing, &at("apply"), apply).status, 200);
+    assert_problem(
+        &post(app, Role::Support, &at("void"), json!({"reason": "oops"})),
+        409,
+        None,
+    );
+    assert_problem(
+        &post(app, Role::Support, &at("approve"), json!({})),
+        409,
+        None,
+    );
+    assert_problem(
+        &post(app, Role::Support, "/v1/credits/999999/approve", json!({})),
+        404,
+        None,
+    );
+    assert_problem(
+        &post(app, Role::Viewer, &at("approve"), json!({})),
+        403,
+        None,
+    );
+    assert_problem(
+        &post(app, Role::Billing, &at("void"), json!({"reason": "x"})),
+        403,
+        None,
+    );
+}
+
+fn voided_credits_are_final(app: &TestApp) {
+    worked_example(app);
+    run(app, "2026-01");
+    let id = credits(app, "period=2026-01")[0]["id"].as_i64().unwrap();
+    let voided = post(
+        app,
+        Role::Support,
+        &format!("/v1/credits/{id}/void"),
+        json!({"reason": "goodwill given by phone"}),
+    );
+    assert_eq!(voided.body["status"], "void", "{}", voided.text);
+    assert_eq!(voided.body["void_reason"], "goodwill given by phone");
+    assert_problem(
+        &post(
+            app,
+            Role::Support,
+            &format!("/v1/credits/{id}/approve"),
+            json!({}),
+        ),
+        409,
+        None,
+    );
+    // A voided credit is no longer current: the next run issues the credit again.
+    assert_eq!(counts(&run(app, "2026-01")), [1, 0, 0, 0]);
+}
+
+fn unfinished_periods_are_previews(app: &TestApp) {
+    worked_example(app);
+    let this_month = chrono::Utc::now().format("%Y-%m").to_string();
+    let r = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({"period": this_month}),
+    );
+    assert_problem(&r, 409, None);
+    let preview = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({"period": "2026-01", "dry_run": true}),
+    );
+    assert_eq!(preview.status, 200, "{}", preview.text);
+    assert_eq!(preview.body["dry_run"], true);
+    assert_eq!(preview.body["created"], 1);
+    assert_eq!(preview.body["totals"], json!({"USD": "30.00"}));
+    assert!(credits(app, "").is_empty(), "a dry run writes nothing");
+    assert!(
+        app.get("/v1/credit-runs", Role::Viewer).body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let live = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({"period": this_month, "dry_run": true}),
+    );
+    assert_eq!(live.status, 200, "{}", live.text);
+    assert_problem(
+        &app.post(
+            "/v1/credit-runs",
+            Role::Billing,
+            &json!({"period": "2026-1"}),
+        ),
+        422,
+        Some("period"),
+    );
+    assert_problem(
+        &app.post(
+            "/v1/credit-runs",
+            Role::Support,
+            &json!({"period": "2026-01"}),
+        ),
+        403,
+        None,
+    );
+}
+
+fn bulk_approval_is_all_or_nothing(app: &TestApp) {
+    worked_example(app);
+    app.customer("globex", Some("na"));
+    app.create(
+        "/v1/customers/globex/subscriptions",
+        json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+    );
+    run(app, "2026-01");
+    let ids: Vec<i64> = credits(app, "period=2026-01")
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(
+        post(
+            app,
+            Role::Support,
+            &format!("/v1/credits/{}/approve", ids[0]),
+            json!({})
+        )
+        .status,
+        200
+    );
+    let mixed = post(
+        app,
+        Role::Support,
+        "/v1/credits/approve",
+        json!({"ids": ids}),
+    );
+    assert_problem(&mixed, 409, None);
+    assert_eq!(credits(app, "status=pending").len(), 1, "nothing moved");
+    assert_problem(
+        &post(
+            app,
+            Role::Support,
+            "/v1/credits/approve",
+            json!({"ids": [ids[1], 999_999]}),
+        ),
+        404,
+        None,
+    );
+    assert_problem(
+        &post(app, Role::Support, "/v1/credits/approve", json!({})),
+        422,
+        Some("period"),
+    );
+    let by_period = post(
+        app,
+        Role::Support,
+        "/v1/credits/approve",
+        json!({"period": "2026-01"}),
+    );
+    assert_eq!(by_period.status, 200, "{}", by_period.text);
+    assert_eq!(by_period.body["approved"], 1);
+    assert_eq!(credits(app, "status=approved").len(), 2);
+}
+
+fn manual_credits(app: &TestApp) {
+    worked_example(app);
+    let sub = app
+        .get("/v1/customers/acme/subscriptions", Role::Viewer)
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let percent = post(
+        app,
+        Role::Support,
+        "/v1/credits",
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "slow support", "percent": "12.5"}),
+    );
+    assert_eq!(percent.status, 201, "{}", percent.text);
+    assert_eq!(percent.body["kind"], "manual");
+    assert_eq!(
+        percent.body["amount"]["amount"], "37.50",
+        "12.5 % of 300.00"
+    );
+    assert_eq!(percent.body["created_by"], "support-user");
+    let fixed = post(
+        app,
+        Role::Support,
+        "/v1/credits",
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "gesture", "amount": {"amount": "5.00", "currency": "USD"}}),
+    );
+    assert_eq!(fixed.body["amount"]["amount"], "5.00", "{}", fixed.text);
+    let bad = |body: Value, field: &str| {
+        assert_problem(
+            &post(app, Role::Support, "/v1/credits", body),
+            422,
+            Some(field),
+        )
+    };
+    bad(
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "x"}),
+        "percent",
+    );
+    bad(
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "x", "percent": "1", "amount": {"amount": "1.00", "currency": "USD"}}),
+        "percent",
+    );
+    bad(
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "", "percent": "1"}),
+        "reason",
+    );
+    bad(
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "x", "amount": {"amount": "1.00", "currency": "EUR"}}),
+        "amount.currency",
+    );
+    bad(
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "x", "percent": "101"}),
+        "percent",
+    );
+    bad(
+        json!({"subscription_id": 999_999, "period": "2026-01", "reason": "x", "percent": "1"}),
+        "subscription_id",
+    );
+    bad(
+        json!({"subscription_id": sub, "period": "2025-12", "reason": "x", "percent": "1"}),
+        "period",
+    );
+    assert_problem(
+        &post(
+            app,
+            Role::Billing,
+            "/v1/credits",
+            json!({"subscription_id": sub, "period": "2026-01", "reason": "x", "percent": "1"}),
+        ),
+        403,
+        None,
+    );
+    // Manual credits stand beside the SLA credit; a run leaves them alone.
+    let summary = run(app, "2026-01");
+    assert_eq!(counts(&summary), [1, 0, 0, 0]);
+    assert_eq!(summary["totals"], json!({"USD": "72.50"}));
+}
+
+fn racing_runs_never_double(app: &TestApp) {
+    worked_example(app);
+    for name in ["b", "c", "d"] {
+        app.customer(name, Some("na"));
+        app.create(
+            &format!("/v1/customers/{name}/subscriptions"),
+            json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+        );
+    }
+    // On PostgreSQL a second instance shares the database, as in production.
+    let sibling = (app.backend == Backend::Postgres).then(|| app.sibling());
+    let target = |i: usize| {
+        if i % 2 == 1 {
+            sibling.as_ref().unwrap_or(app)
+        } else {
+            app
+        }
+    };
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                s.spawn(move || {
+                    target(i)
+                        .post(
+                            "/v1/credit-runs",
+                            Role::Billing,
+                            &json!({"period": "2026-01"}),
+                        )
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let current = credits(app, "period=2026-01&kind=sla&status=pending");
+    assert_eq!(current.len(), 4, "one current credit per subscription");
+    assert_eq!(
+        credits(app, "period=2026-01").len(),
+        4,
+        "nothing superseded, nothing doubled"
+    );
+}
+
+fn retried_posts_do_not_duplicate(app: &TestApp) {
+    worked_example(app);
+    let key = [("Idempotency-Key", "run-2026-01")];
+    let body = json!({"period": "2026-01"}).to_string();
+    let first = app.send(
+        "POST",
+        "/v1/credit-runs",
+        Some(Role::Billing),
+        Some(&body),
+        &key,
+    );
+    let second = app.send(
+        "POST",
+        "/v1/credit-runs",
+        Some(Role::Billing),
+        Some(&body),
+        &key,
+    );
+    assert_eq!(first.status, 201);
+    assert_eq!(second.body, first.body);
+    assert_eq!(
+        app.get("/v1/credit-runs", Role::Viewer).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let id = credits(app, "")[0]["id"].as_i64().unwrap();
+    let sub = credits(app, "")[0]["subscription_id"].as_i64().unwrap();
+    let manual =
+        json!({"subscription_id": sub, "period": "2026-01", "reason": "r", "percent": "1"})
+            .to_string();
+    for _ in 0..2 {
+        let r = app.send(
+            "POST",
+            "/v1/credits",
+            Some(Role::Support),
+            Some(&manual),
+            &[("Idempotency-Key", "m-1")],
+        );
+        assert_eq!(r.status, 201);
+        let r = app.send(
+            "POST",
+            &format!("/v1/credits/{id}/approve"),
+            Some(Role::Support),
+            Some("{}"),
+            &[("Idempotency-Key", "a-1")],
+        );
+        assert_eq!(
+            r.status, 200,
+            "a retried approval replays instead of conflicting: {}",
+            r.text
+        );
+    }
+    assert_eq!(credits(app, "kind=manual").len(), 1);
+}
+
+crate::both!(
+    the_whole_month,
+    illegal_transitions_are_conflicts,
+    voided_credits_are_final,
+    unfinished_periods_are_previews,
+    bulk_approval_is_all_or_nothing,
+    manual_credits,
+    racing_runs_never_double,
+    retried_posts_do_not_duplicate,
+);
