@@ -51,7 +51,7 @@ enum Decision {
     Unchanged,
     Create(NewCredit),
     Supersede {
-        old: Credit,
+        old: Box<Credit>,
         replacement: Option<NewCredit>,
     },
     Adjust(NewCredit),
@@ -152,7 +152,7 @@ fn write(
             Decision::Unchanged => {}
             Decision::Create(c) | Decision::Adjust(c) => new.push(c),
             Decision::Supersede { old, replacement } => {
-                superseded.push(old);
+                superseded.push(*old);
                 new.extend(replacement);
             }
         }
@@ -232,7 +232,7 @@ fn decide(
                 }
                 Some(old) if old.amount_minor == target => Decision::Unchanged,
                 Some(old) => Decision::Supersede {
-                    old: (*old).clone(),
+                    old: Box::new((*old).clone()),
                     replacement: (target > 0).then(|| NewCredit {
                         supersedes: Some(old.id),
                         ..line("sla", target)
