@@ -201,6 +201,14 @@ impl Keys {
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
             .map_err(|e| unauthenticated(format!("invalid token: {e}")))?
             .claims;
+        if claims.sub.is_empty()
+            || claims.sub.len() > 200
+            || claims.sub.chars().any(char::is_control)
+        {
+            return Err(unauthenticated(
+                "the token's `sub` must be 1 to 200 characters without control characters".into(),
+            ));
+        }
         let role = claims.role.parse::<Role>().map_err(AuthError::Forbidden)?;
         Ok(Caller {
             subject: claims.sub,

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::audit::{self, snapshot};
 use crate::db::catalog::{self, Component};
 use crate::db::{DbConnection, now};
-use crate::domain::{format_instant, parse_external_id, parse_key};
+use crate::domain::{format_instant, parse_description, parse_external_id, parse_key, parse_name};
 
 #[derive(Serialize)]
 pub struct ComponentView {
@@ -292,24 +292,4 @@ fn check_group(conn: &mut DbConnection, c: &Component) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-pub fn parse_name(field: &str, name: &str) -> Result<String, ApiError> {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid(
-            field,
-            "must be 1 to 200 characters, not only spaces",
-        ));
-    }
-    Ok(name.to_owned())
-}
-
-pub fn parse_description(text: &str) -> Result<String, ApiError> {
-    if text.chars().count() > 2000 {
-        return Err(ApiError::invalid(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
-    Ok(text.to_owned())
 }

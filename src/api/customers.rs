@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::components::parse_name;
 use super::extract::JsonBody;
 use super::pagination;
 use super::write::{change, read};
@@ -104,7 +103,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let external_id = parse_external_id("external_id", &new.external_id)?;
-    let name = parse_name("name", &new.name)?;
+    let name = crate::domain::parse_name("name", &new.name)?;
     let region = new
         .region
         .as_deref()
@@ -159,7 +158,7 @@ pub async fn update(
     let name = patch
         .name
         .as_deref()
-        .map(|n| parse_name("name", n))
+        .map(|n| crate::domain::parse_name("name", n))
         .transpose()?;
     let region = patch
         .region

@@ -22,6 +22,9 @@ pub async fn authorize<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
+    if req.path().contains("%00") || req.query_string().contains("%00") {
+        return Err(ApiError::BadRequest("NUL characters (%00) are not accepted".into()).into());
+    }
     if access != Access::Public {
         let caller = caller_of(&req, access)?;
         req.extensions_mut().insert(caller);
@@ -134,6 +137,7 @@ pub fn fingerprint(request_line: &str, body: &[u8]) -> String {
 
 /// Malformed JSON and unknown fields are 400; a missing or ill-typed field is a 422 naming it.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    refuse_nul(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -154,6 +158,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// Text columns cannot hold NUL on PostgreSQL, and no field of this API needs one.
+pub fn refuse_nul(body: &[u8]) -> Result<(), ApiError> {
+    if body.windows(6).any(|w| w == b"\\u0000") {
+        return Err(ApiError::BadRequest(
+            "NUL characters (\\u0000) are not accepted".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// serde names a missing field in its message and points the path at the parent object.

@@ -47,6 +47,7 @@ pub async fn statuspage(
     )?;
     let mut payload = payload.into_inner();
     let body = RawBody::read(&req, &mut payload, state.import_limit).await?;
+    super::extract::refuse_nul(&body.bytes)?;
     let doc =
         statuspage::parse(&body.bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     if options.dry_run {

@@ -246,7 +246,7 @@ pub async fn create(
     body: JsonBody<NewIncident>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.value;
-    let title = super::components::parse_name("title", &new.title)?;
+    let title = crate::domain::parse_name("title", &new.title)?;
     let external_id = new
         .external_id
         .as_deref()
@@ -326,7 +326,7 @@ pub async fn update(
     let title = patch
         .title
         .as_deref()
-        .map(|t| super::components::parse_name("title", t))
+        .map(|t| crate::domain::parse_name("title", t))
         .transpose()?;
     let external_id = patch
         .external_id

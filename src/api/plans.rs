@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::components::{parse_description, parse_name};
 use super::extract::JsonBody;
 use super::pagination;
 use super::write::{change, read};
@@ -123,8 +122,8 @@ pub async fn create(
     let new = body.value;
     let plan = Plan {
         key: parse_key("key", &new.key)?,
-        name: parse_name("name", &new.name)?,
-        description: parse_description(&new.description)?,
+        name: crate::domain::parse_name("name", &new.name)?,
+        description: crate::domain::parse_description(&new.description)?,
         created_at: 0,
     };
     let version = new.version.validate("version.")?;

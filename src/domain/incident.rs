@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Invalid, parse_external_id, parse_instant, parse_region};
+use super::{Invalid, check_range, parse_external_id, parse_instant, parse_region};
 use crate::engine::Severity;
 
 /// Longest window accepted (the overlap queries rely on it).
@@ -100,7 +100,9 @@ impl CheckedWindow {
     /// `end > start`, at most 366 days long, and an outage not starting in the future.
     pub fn check_times(&self, prefix: &str, now: i64) -> Result<(), Invalid> {
         let f = |name: &str| format!("{prefix}{name}");
+        check_range(&f("start"), self.start)?;
         if let Some(end) = self.end {
+            check_range(&f("end"), end)?;
             if end <= self.start {
                 return Err(Invalid::new(f("end"), "must be after start"));
             }

@@ -44,6 +44,29 @@ pub fn parse_external_id(field: &str, value: &str) -> Result<String, Invalid> {
     Ok(value.to_owned())
 }
 
+/// Names and titles: 1 to 200 characters, not only spaces, no control characters.
+pub fn parse_name(field: &str, name: &str) -> Result<String, Invalid> {
+    if name.trim().is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(Invalid::new(
+            field,
+            "must be 1 to 200 characters, not only spaces, without control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Free text: at most 2000 characters; line breaks and tabs are the only control characters.
+pub fn parse_description(text: &str) -> Result<String, Invalid> {
+    let control = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.chars().count() > 2000 || text.chars().any(control) {
+        return Err(Invalid::new(
+            "description",
+            "must be at most 2000 characters, without control characters other than line breaks and tabs",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

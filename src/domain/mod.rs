@@ -9,9 +9,9 @@ pub mod plan;
 mod time;
 
 pub use decimal::parse_decimal;
-pub use key::{parse_external_id, parse_key, parse_region};
+pub use key::{parse_description, parse_external_id, parse_key, parse_name, parse_region};
 pub use money::{Currency, Money};
-pub use time::{format_instant, parse_instant, parse_period};
+pub use time::{check_range, format_instant, parse_instant, parse_period};
 
 /// A value that failed validation: which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,9 +2,25 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use super::Invalid;
 
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: every instant the API writes back as RFC 3339.
+pub const EARLIEST: i64 = -62_135_596_800;
+pub const LATEST: i64 = 253_402_300_799;
+
+/// Instants outside years 1–9999 (in UTC) cannot be written back as RFC 3339.
+pub fn check_range(field: &str, seconds: i64) -> Result<i64, Invalid> {
+    if (EARLIEST..=LATEST).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(Invalid::new(
+            field,
+            "must fall between years 0001 and 9999 in UTC",
+        ))
+    }
+}
+
 /// RFC 3339 with an explicit offset (SPEC §2); sub-second parts are truncated to whole seconds.
 pub fn parse_instant(field: &str, value: &str) -> Result<i64, Invalid> {
-    DateTime::parse_from_rfc3339(value)
+    let seconds = DateTime::parse_from_rfc3339(value)
         .map(|t| t.timestamp())
         .map_err(|_| {
             Invalid::new(
@@ -13,7 +29,8 @@ pub fn parse_instant(field: &str, value: &str) -> Result<i64, Invalid> {
                     "`{value}` is not an RFC 3339 time with an explicit offset, such as 2026-01-31T05:10:00Z"
                 ),
             )
-        })
+        })?;
+    check_range(field, seconds)
 }
 
 pub fn format_instant(seconds: i64) -> String {
@@ -56,6 +73,15 @@ mod tests {
         );
         let err = parse_instant("windows[0].start", "2026-01-31T05:10:00").unwrap_err();
         assert_eq!(err.field, "windows[0].start");
+        assert!(
+            parse_instant("start", "9999-12-31T23:59:59-23:59").is_err(),
+            "year 10000 in UTC"
+        );
+        assert!(
+            parse_instant("start", "0001-01-01T00:00:00+01:00").is_err(),
+            "year 0 in UTC"
+        );
+        assert_eq!(parse_instant("start", "9999-12-31T23:59:59Z"), Ok(LATEST));
     }
 
     #[test]

@@ -12,7 +12,9 @@ use crate::db::catalog::{self, Component};
 use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, NewWindow};
 use crate::db::{DbConnection, audit, now};
 use crate::domain::incident::CheckedWindow;
-use crate::domain::{Invalid, format_instant, parse_key, parse_region};
+use crate::domain::{
+    Invalid, format_instant, parse_external_id, parse_key, parse_name, parse_region,
+};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -137,6 +139,8 @@ pub fn apply(
     let mut to_write: Vec<(i64, NewWindow)> = Vec::new();
     let mut audit_entries = Vec::new();
     for (incident, external_id) in doc.incidents.iter().zip(&external_ids) {
+        parse_name(&format!("incident {external_id}: name"), &incident.title)?;
+        parse_external_id(&format!("incident {external_id}: id"), external_id)?;
         let windows = windows_of(incident, &keys, options, external_id, at)?;
         let after = json!({
             "title": incident.title, "status": incident.status, "external_id": external_id,
@@ -310,7 +314,10 @@ fn match_components(
         let page = doc.components.iter().find(|c| c.code == code);
         let component = Component {
             key: key.clone(),
-            name: page.map_or_else(|| code.clone(), |p| p.name.clone()),
+            name: parse_name(
+                &format!("components[{code}].name"),
+                page.map_or(code.as_str(), |p| p.name.as_str()),
+            )?,
             description: String::new(),
             group_key: group_of(&code).and_then(|g| keys.get(&g).cloned()),
             external_id: Some(code.clone()),

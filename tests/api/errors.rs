@@ -89,5 +89,47 @@ fn health_probes(app: &TestApp) {
 crate::both!(
     malformed_and_unknown_input,
     oversized_bodies_are_refused,
-    health_probes
+    health_probes,
+    nul_bytes_and_far_dates_are_refused,
 );
+
+fn nul_bytes_and_far_dates_are_refused(app: &TestApp) {
+    let r = app.send(
+        "POST",
+        "/v1/customers",
+        Some(Role::Admin),
+        Some(r#"{"external_id":"n1","name":"a\u0000b"}"#),
+        &[],
+    );
+    assert_problem(&r, 400, None);
+    assert_problem(
+        &app.get("/v1/customers?region=%00", Role::Viewer),
+        400,
+        None,
+    );
+    assert_problem(&app.get("/v1/customers/%00", Role::Viewer), 400, None);
+    let r = app.post(
+        "/v1/customers",
+        Role::Admin,
+        &json!({"external_id": "n2", "name": "bell\u{7}"}),
+    );
+    assert_problem(&r, 422, Some("name"));
+    app.customer("acme", None);
+    app.component("api");
+    app.plan("pro", &["api"]);
+    let far = app.post(
+        "/v1/customers/acme/subscriptions",
+        Role::Admin,
+        &json!({"plan": "pro", "start": "9999-12-31T23:59:59-23:59"}),
+    );
+    assert_problem(&far, 422, Some("start"));
+    let token = app.keys.mint("eve\u{0}", Role::Admin, 60).unwrap();
+    let r = app.send(
+        "GET",
+        "/v1/components",
+        None,
+        None,
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_problem(&r, 401, None);
+}
