@@ -35,4 +35,4 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 bench:
-	cargo bench --bench engine --bench incidents
+	cargo bench --bench engine --bench incidents --bench credit_run

@@ -162,8 +162,12 @@ pub fn evaluate(
         .collect();
 
     let mut out: Vec<Option<Statement>> = vec![None; subs.len()];
-    let mut bases: HashMap<(usize, Option<&str>), Timeline> = HashMap::new();
-    for ((index, region, own), group) in group_of {
+    // One base timeline at a time: groups sharing (plan, region) come together, and a timeline is
+    // dropped once its groups are done, which keeps memory to one plan's worth.
+    let mut groups: Vec<(Key<'_>, usize)> = group_of.into_iter().collect();
+    groups.sort_unstable_by(|((a, ra, oa), _), ((b, rb, ob), _)| (a, ra, oa).cmp(&(b, rb, ob)));
+    let mut current: Option<((usize, Option<&str>), Timeline)> = None;
+    for ((index, region, own), group) in groups {
         let plan = &plans[index];
         let frame = Frame {
             period: plan.span,
@@ -176,10 +180,14 @@ pub fn evaluate(
             .map_or(&[][..], Vec::as_slice);
         let indexed = |i: &usize| (&windows[*i], component_of[*i]);
         let shared = || plan.everyone.iter().chain(regional).map(indexed);
-        let base = bases.entry((index, region)).or_insert_with(|| {
-            let inputs = shared().map(|(w, c)| Input::new(w, c, as_of, plan.span));
-            Timeline::build(inputs, &names, &plan.rules)
-        });
+        let base = match current.take() {
+            Some((key, timeline)) if key == (index, region) => &current.insert((key, timeline)).1,
+            _ => {
+                let inputs = shared().map(|(w, c)| Input::new(w, c, as_of, plan.span));
+                let timeline = Timeline::build(inputs, &names, &plan.rules);
+                &current.insert(((index, region), timeline)).1
+            }
+        };
         let overlay = (!own.is_empty())
             .then(|| Overlay::new(base, shared(), own.iter().map(indexed), &frame));
         let mut by_span: HashMap<Span, Usage> = HashMap::new();

@@ -1,6 +1,7 @@
 //! Every subscription of a period, evaluated with the plan version in effect for it (SPEC §3–§5).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::db::DbConnection;
 use crate::db::catalog::{self, VersionWithComponents};
@@ -15,7 +16,7 @@ pub struct Evaluated {
     pub subscription: Subscription,
     pub customer: Customer,
     pub plan_version: i32,
-    pub spec: PlanVersionSpec,
+    pub spec: Arc<PlanVersionSpec>,
     pub statement: Statement,
 }
 
@@ -41,7 +42,7 @@ pub enum EvaluateError {
 fn versions_in_effect(
     all: Vec<VersionWithComponents>,
     period: Period,
-) -> Result<HashMap<String, (i32, PlanVersionSpec, Terms)>, EvaluateError> {
+) -> Result<HashMap<String, (i32, Arc<PlanVersionSpec>, Terms)>, EvaluateError> {
     let label = period.to_string();
     let mut in_effect = HashMap::new();
     for v in all {
@@ -57,7 +58,10 @@ fn versions_in_effect(
         }
         let terms = spec.terms().map_err(|e: Invalid| stored(e.to_string()))?;
         // Versions arrive oldest first, so a later one replaces an earlier one.
-        in_effect.insert(v.version.plan_key.clone(), (v.version.version, spec, terms));
+        in_effect.insert(
+            v.version.plan_key.clone(),
+            (v.version.version, Arc::new(spec), terms),
+        );
     }
     Ok(in_effect)
 }
@@ -149,7 +153,7 @@ pub fn evaluate(
             let (plan_version, spec, _) = &in_effect[&subscription.plan_key];
             Evaluated {
                 plan_version: *plan_version,
-                spec: spec.clone(),
+                spec: Arc::clone(spec),
                 subscription,
                 customer,
                 statement,

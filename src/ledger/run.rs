@@ -168,27 +168,39 @@ fn write(
     for c in &mut new {
         c.run_id = Some(run_id);
     }
-    let new_ids = credits::insert(conn, &new)?;
-    let mut entries: Vec<(&str, String, Option<Value>, Option<Value>)> =
-        Vec::with_capacity(ids.len() + new_ids.len());
-    for old in &superseded {
-        let before = json!({ "status": old.status, "amount_minor": old.amount_minor });
-        entries.push((
-            "credit.supersede",
-            old.id.to_string(),
-            Some(before),
-            Some(json!({ "status": "superseded", "run_id": run_id })),
-        ));
+    // Written a chunk at a time, each chunk with its audit entries, to keep memory flat.
+    for chunk in superseded.chunks(1000) {
+        let entries: Vec<_> = chunk
+            .iter()
+            .map(|old| {
+                let before = json!({ "status": old.status, "amount_minor": old.amount_minor });
+                let after = json!({ "status": "superseded", "run_id": run_id });
+                (
+                    "credit.supersede",
+                    old.id.to_string(),
+                    Some(before),
+                    Some(after),
+                )
+            })
+            .collect();
+        audit::record_all(conn, caller, &entries)?;
     }
-    for (id, c) in new_ids.iter().zip(&new) {
-        let after = json!({
-            "kind": c.kind, "status": c.status, "subscription_id": c.subscription_id, "period": c.period,
-            "amount_minor": c.amount_minor, "currency": c.currency, "supersedes": c.supersedes,
-            "adjusts": c.adjusts, "run_id": run_id, "at": now,
-        });
-        entries.push(("credit.create", id.to_string(), None, Some(after)));
+    for chunk in new.chunks(1000) {
+        let ids = credits::insert(conn, chunk)?;
+        let entries: Vec<(&str, String, Option<Value>, Option<Value>)> = ids
+            .iter()
+            .zip(chunk)
+            .map(|(id, c)| {
+                let after = json!({
+                    "kind": c.kind, "status": c.status, "subscription_id": c.subscription_id, "period": c.period,
+                    "amount_minor": c.amount_minor, "currency": c.currency, "supersedes": c.supersedes,
+                    "adjusts": c.adjusts, "run_id": run_id, "at": now,
+                });
+                ("credit.create", id.to_string(), None, Some(after))
+            })
+            .collect();
+        audit::record_all(conn, caller, &entries)?;
     }
-    audit::record_all(conn, caller, &entries)?;
     Ok(())
 }
 
