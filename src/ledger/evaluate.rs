@@ -38,11 +38,18 @@ pub enum EvaluateError {
     Engine(String),
 }
 
+/// A plan version in effect for the period, read once and shared by its subscriptions.
+struct InEffect {
+    version: i32,
+    spec: Arc<PlanVersionSpec>,
+    terms: Terms,
+}
+
 /// The version of each plan in effect for `period`: the latest `effective_from <= period`.
 fn versions_in_effect(
     all: Vec<VersionWithComponents>,
     period: Period,
-) -> Result<HashMap<String, (i32, Arc<PlanVersionSpec>, Terms)>, EvaluateError> {
+) -> Result<HashMap<String, InEffect>, EvaluateError> {
     let label = period.to_string();
     let mut in_effect = HashMap::new();
     for v in all {
@@ -60,7 +67,11 @@ fn versions_in_effect(
         // Versions arrive oldest first, so a later one replaces an earlier one.
         in_effect.insert(
             v.version.plan_key.clone(),
-            (v.version.version, Arc::new(spec), terms),
+            InEffect {
+                version: v.version.version,
+                spec: Arc::new(spec),
+                terms,
+            },
         );
     }
     Ok(in_effect)
@@ -75,7 +86,10 @@ pub fn evaluate(
 ) -> Result<Vec<Evaluated>, EvaluateError> {
     let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
     let plan_keys: Vec<&String> = in_effect.keys().collect();
-    let terms: Vec<Terms> = plan_keys.iter().map(|k| in_effect[*k].2.clone()).collect();
+    let terms: Vec<Terms> = plan_keys
+        .iter()
+        .map(|k| in_effect[*k].terms.clone())
+        .collect();
     let index: HashMap<&str, usize> = plan_keys
         .iter()
         .enumerate()
@@ -95,7 +109,7 @@ pub fn evaluate(
         let Some(&i) = index.get(subscription.plan_key.as_str()) else {
             continue; // No version of this plan is in effect yet.
         };
-        let spec = &in_effect[&subscription.plan_key].1;
+        let spec = &in_effect[&subscription.plan_key].spec;
         if let Some(currency) = &subscription.fee_override_currency
             && *currency != spec.price.currency
         {
@@ -150,10 +164,10 @@ pub fn evaluate(
         .into_iter()
         .zip(statements)
         .map(|((subscription, customer), statement)| {
-            let (plan_version, spec, _) = &in_effect[&subscription.plan_key];
+            let version = &in_effect[&subscription.plan_key];
             Evaluated {
-                plan_version: *plan_version,
-                spec: Arc::clone(spec),
+                plan_version: version.version,
+                spec: Arc::clone(&version.spec),
                 subscription,
                 customer,
                 statement,
