@@ -369,7 +369,15 @@ pub async fn approve_many(
 ) -> Result<HttpResponse, ApiError> {
     let (period, ids) = match (&body.value.period, &body.value.ids) {
         (Some(p), None) => (Some(parse_period("period", p)?.to_string()), None),
-        (None, Some(ids)) if !ids.is_empty() => (None, Some(ids.clone())),
+        (None, Some(ids)) if !ids.is_empty() => {
+            if let Some(i) = (1..ids.len()).find(|&i| ids[..i].contains(&ids[i])) {
+                return Err(ApiError::invalid(
+                    format!("ids[{i}]"),
+                    format!("credit {} is listed twice", ids[i]),
+                ));
+            }
+            (None, Some(ids.clone()))
+        }
         (None, Some(_)) => return Err(ApiError::invalid("ids", "lists no credit")),
         _ => return Err(ApiError::invalid("period", "give either period or ids")),
     };
@@ -458,7 +466,8 @@ pub async fn create_manual(
             (None, None) => 0,
         };
         if amount_minor <= 0 {
-            return Err(ApiError::invalid("amount", "a manual credit must be more than zero"));
+            let field = if percent.is_some() { "percent" } else { "amount" };
+            return Err(ApiError::invalid(field, "a manual credit must be more than zero"));
         }
         let credit = NewCredit {
             kind: "manual".into(),
@@ -475,7 +484,7 @@ pub async fn create_manual(
             uptime_percent: None,
             eligible_seconds: None,
             downtime_seconds: None,
-            credit_percent: percent.map(|p| p.to_string()),
+            credit_percent: percent.map(|p| p.normalize().to_string()),
             reason: Some(reason.clone()),
             supersedes: None,
             adjusts: None,

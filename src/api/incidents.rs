@@ -199,10 +199,12 @@ pub async fn list(
     let views = read(&state, move |conn| {
         let components = match &q.component {
             None => None,
-            Some(key) => Some(
-                related_components(conn, key)
-                    .map_err(|_| ApiError::invalid("component", format!("no component `{key}`")))?,
-            ),
+            Some(key) => Some(related_components(conn, key).map_err(|e| match e {
+                ApiError::NotFound(_) => {
+                    ApiError::invalid("component", format!("no component `{key}`"))
+                }
+                other => other,
+            })?),
         };
         let window_filter = WindowFilter {
             components,

@@ -153,6 +153,17 @@ pub fn live_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// A period's voided SLA credits and adjustments: decisions the next run respects.
+pub fn voided_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Credit>> {
+    credits::table
+        .filter(credits::period.eq(period))
+        .filter(credits::status.eq("void"))
+        .filter(credits::kind.eq_any(["sla", "adjustment"]))
+        .order(credits::id)
+        .select(Credit::as_select())
+        .load(conn)
+}
+
 #[derive(Default)]
 pub struct Filter {
     pub period: Option<String>,

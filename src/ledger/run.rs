@@ -2,7 +2,7 @@
 //! with the statements: nothing for an unchanged amount; a changed pending/approved credit is
 //! superseded by a new pending one; a changed applied credit gets an adjustment for the difference.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -89,7 +89,8 @@ pub fn run(
     }
     let label = period.to_string();
     let live = credits::live_in_period(conn, &label)?;
-    let decisions = decide(&evaluated, &live, &label, now, caller);
+    let voided = credits::voided_in_period(conn, &label)?;
+    let decisions = decide(&evaluated, &live, &voided, &label, now, caller);
     let mut summary = Summary {
         run_id: None,
         period: label.clone(),
@@ -207,6 +208,7 @@ fn write(
 fn decide(
     evaluated: &[Evaluated],
     live: &[Credit],
+    voided: &[Credit],
     period: &str,
     now: i64,
     caller: &Caller,
@@ -222,18 +224,29 @@ fn decide(
             _ => {}
         }
     }
+    // Support voided these amounts; the same amount again is not a change.
+    let voided: HashSet<(i64, &str, i64)> = voided
+        .iter()
+        .map(|v| (v.subscription_id, v.kind.as_str(), v.amount_minor))
+        .collect();
+    let was_voided =
+        |subscription: i64, kind: &str, amount: i64| voided.contains(&(subscription, kind, amount));
     evaluated
         .iter()
         .map(|e| {
             let target = e.statement.issued_minor();
             let line = |kind: &str, amount: i64| sla_line(e, kind, amount, period, now, caller);
             match current.get(&e.subscription.id) {
-                None if target == 0 => Decision::Unchanged,
+                None if target == 0 || was_voided(e.subscription.id, "sla", target) => {
+                    Decision::Unchanged
+                }
                 None => Decision::Create(line("sla", target)),
                 Some(old) if old.status == "applied" => {
                     let credited = old.amount_minor
                         + adjustments.get(&e.subscription.id).copied().unwrap_or(0);
-                    if credited == target {
+                    if credited == target
+                        || was_voided(e.subscription.id, "adjustment", target - credited)
+                    {
                         Decision::Unchanged
                     } else {
                         Decision::Adjust(NewCredit {

@@ -235,8 +235,16 @@ fn voided_credits_are_final(app: &TestApp) {
         409,
         None,
     );
-    // A voided credit is no longer current: the next run issues the credit again.
+    // Support's decision stands: the next run does not issue the same amount again.
+    assert_eq!(counts(&run(app, "2026-01")), [0, 1, 0, 0]);
+    assert_eq!(credits(app, "period=2026-01").len(), 1);
+    // A changed amount is a new situation, and a new pending credit.
+    add_outage(app, "2026-01-20T00:00:00Z", "2026-01-20T06:00:00Z");
     assert_eq!(counts(&run(app, "2026-01")), [1, 0, 0, 0]);
+    assert_eq!(
+        credits(app, "period=2026-01&status=pending")[0]["amount"]["amount"],
+        "75.00"
+    );
 }
 
 fn unfinished_periods_are_previews(app: &TestApp) {
