@@ -537,7 +537,28 @@ fn retried_posts_do_not_duplicate(app: &TestApp) {
     assert_eq!(credits(app, "kind=manual").len(), 1);
 }
 
+fn bulk_and_manual_edge_cases(app: &TestApp) {
+    worked_example(app);
+    run(app, "2026-01");
+    let id = credits(app, "period=2026-01")[0]["id"].as_i64().unwrap();
+    let twice = post(
+        app,
+        Role::Support,
+        "/v1/credits/approve",
+        json!({"ids": [id, id]}),
+    );
+    assert_problem(&twice, 422, Some("ids[1]"));
+    let sub = credits(app, "")[0]["subscription_id"].as_i64().unwrap();
+    let zero = json!({"subscription_id": sub, "period": "2026-01", "reason": "x", "percent": "0"});
+    assert_problem(
+        &post(app, Role::Support, "/v1/credits", zero),
+        422,
+        Some("percent"),
+    );
+}
+
 crate::both!(
+    bulk_and_manual_edge_cases,
     the_whole_month,
     illegal_transitions_are_conflicts,
     voided_credits_are_final,
