@@ -196,8 +196,51 @@ fn component_uptime_as_a_status_page_shows_it(app: &TestApp) {
 }
 
 crate::both!(
+    minimum_downtime_with_the_messaging_fixture,
     spec_worked_example_through_http,
     statements_follow_zones_versions_and_proration,
     open_windows_count_to_as_of,
     component_uptime_as_a_status_page_shows_it,
 );
+
+/// The messaging-service fixture's interruptions under 30 s, with a 30-second minimum downtime.
+fn minimum_downtime_with_the_messaging_fixture(app: &TestApp) {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/messaging-service.incidents.json"
+    ))
+    .unwrap();
+    let r = app.send(
+        "POST",
+        "/v1/imports/statuspage?create_components=true",
+        Some(Role::Reporter),
+        Some(&doc),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.create(
+        "/v1/plans",
+        json!({"key": "api-only", "name": "API", "version": {
+        "effective_from": "2015-01", "price": {"amount": "100.00", "currency": "USD"},
+        "sla_target_percent": "99.9", "components": ["api"], "min_downtime_seconds": 30}}),
+    );
+    app.customer("acme", None);
+    app.create(
+        "/v1/customers/acme/subscriptions",
+        json!({"plan": "api-only", "start": "2015-01-01T00:00:00Z"}),
+    );
+    // January: the 95-minute outage counts; the blips of 26, 19, 28 and 12 s do not.
+    let jan = &statement(app, "period=2015-01")["subscriptions"][0];
+    assert_eq!(jan["downtime_seconds"], "5700");
+    assert_eq!(jan["impacted_seconds"], 5700 + 26 + 19 + 28 + 12);
+    assert_eq!(
+        jan["uptime_percent"], "99.7872",
+        "100 × (44,640 − 95) / 44,640"
+    );
+    assert_eq!(jan["credit_percent"], "10");
+    // February: only the blip of exactly 30 s survives ("shorter than" the minimum is dropped).
+    let feb = &statement(app, "period=2015-02")["subscriptions"][0];
+    assert_eq!(feb["downtime_seconds"], "30");
+    assert_eq!(feb["impacted_seconds"], 30 + 21 + 17 + 25 + 29 + 15);
+    assert_eq!(feb["reason"], "above_target");
+}
