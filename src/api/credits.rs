@@ -18,7 +18,7 @@ use crate::db::{DbConnection, customers, now};
 use crate::domain::plan::MoneyInput;
 use crate::domain::{Money, format_instant, parse_decimal};
 use crate::engine::percent_of_fee;
-use crate::ledger::evaluate::evaluate;
+use crate::ledger::evaluate::{Scope, evaluate};
 use crate::ledger::lifecycle::{Illegal, Move};
 use crate::ledger::run::display;
 
@@ -449,7 +449,7 @@ pub async fn create_manual(
     change(&state, &req, &caller, body.fingerprint, move |conn, caller| {
         let subscription = customers::find_subscription(conn, subscription_id)?
             .ok_or_else(|| ApiError::invalid("subscription_id", format!("no subscription {subscription_id}")))?;
-        let evaluated = evaluate(conn, period, now(), Some(subscription.customer_id))?
+        let evaluated = evaluate(conn, period, now(), Scope::Customer(subscription.customer_id))?
             .into_iter()
             .find(|e| e.subscription.id == subscription_id)
             .ok_or_else(|| ApiError::invalid("period", format!("subscription {subscription_id} is not active in {period} under a plan version")))?;

@@ -16,7 +16,7 @@ use crate::domain::plan::MoneyInput;
 use crate::domain::{format_instant, parse_instant};
 use crate::engine::status_page::{component_uptime, days_ending};
 use crate::engine::{NoCredit, Period, Span, minutes_display};
-use crate::ledger::evaluate::{EvaluateError, Evaluated, evaluate};
+use crate::ledger::evaluate::{EvaluateError, Evaluated, Scope, evaluate};
 
 impl From<EvaluateError> for ApiError {
     fn from(e: EvaluateError) -> ApiError {
@@ -163,7 +163,7 @@ pub async fn customer_statement(
     let external_id = external_id.into_inner();
     let statement = read(&state, move |conn| {
         let customer = super::customers::existing(conn, &external_id)?;
-        let evaluated = evaluate(conn, period, as_of, Some(customer.id))?;
+        let evaluated = evaluate(conn, period, as_of, Scope::Customer(customer.id))?;
         Ok(CustomerStatement {
             customer: customer.external_id,
             period: period.to_string(),

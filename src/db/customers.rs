@@ -142,12 +142,24 @@ pub fn update_subscription(
         .map(drop)
 }
 
-/// Subscriptions overlapping `[from, to)`, with their customers; optionally one customer's only.
+/// Which subscriptions to evaluate.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    All,
+    Customer(i64),
+    /// Subscriptions with an id above `after`, at most `limit` of them (reports go page by page).
+    Page {
+        after: i64,
+        limit: i64,
+    },
+}
+
+/// Subscriptions overlapping `[from, to)`, with their customers, in id order, within `scope`.
 pub fn active_subscriptions(
     conn: &mut DbConnection,
     from: i64,
     to: i64,
-    customer_id: Option<i64>,
+    scope: Scope,
 ) -> QueryResult<Vec<(Subscription, Customer)>> {
     let mut query = subscriptions::table
         .inner_join(customers::table)
@@ -160,8 +172,12 @@ pub fn active_subscriptions(
         .order(subscriptions::id.asc())
         .select((Subscription::as_select(), Customer::as_select()))
         .into_boxed();
-    if let Some(id) = customer_id {
-        query = query.filter(subscriptions::customer_id.eq(id));
+    match scope {
+        Scope::All => {}
+        Scope::Customer(id) => query = query.filter(subscriptions::customer_id.eq(id)),
+        Scope::Page { after, limit } => {
+            query = query.filter(subscriptions::id.gt(after)).limit(limit)
+        }
     }
     query.load(conn)
 }

@@ -77,101 +77,158 @@ fn versions_in_effect(
     Ok(in_effect)
 }
 
-/// Evaluates every subscription active in `period` (or one customer's), as of `as_of`.
+pub use crate::db::customers::Scope;
+
+/// What a period's evaluation needs beyond the subscriptions: the plan versions in effect, the
+/// windows and the component groups. Loaded once, then used for any number of pages.
+pub struct PeriodInputs {
+    period: Period,
+    as_of: i64,
+    in_effect: HashMap<String, InEffect>,
+    plan_keys: Vec<String>,
+    terms: Vec<Terms>,
+    /// The earliest start and latest end of the period over the plans' time zones.
+    bounds: Option<(i64, i64)>,
+    windows: Vec<engine::Window>,
+    groups: Groups,
+}
+
+impl PeriodInputs {
+    pub fn load(
+        conn: &mut DbConnection,
+        period: Period,
+        as_of: i64,
+    ) -> Result<PeriodInputs, EvaluateError> {
+        let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
+        let mut plan_keys: Vec<String> = in_effect.keys().cloned().collect();
+        plan_keys.sort();
+        let terms: Vec<Terms> = plan_keys
+            .iter()
+            .map(|k| in_effect[k].terms.clone())
+            .collect();
+        let spans: Vec<_> = terms.iter().map(|t| period.span(t.timezone)).collect();
+        let bounds = spans
+            .iter()
+            .map(|s| s.start)
+            .min()
+            .zip(spans.iter().map(|s| s.end).max());
+        let windows = match bounds {
+            None => Vec::new(),
+            Some((from, to)) => {
+                let filter = WindowFilter {
+                    from: Some(from),
+                    to: Some(to.min(as_of)),
+                    ..WindowFilter::default()
+                };
+                incidents::overlapping(conn, &filter)?
+                    .into_iter()
+                    .map(|w| engine::Window {
+                        id: w.id,
+                        component: w.component,
+                        severity: w.severity,
+                        start: w.start,
+                        end: w.end,
+                        regions: w.regions,
+                        customers: w.customers.into_iter().map(|(id, _)| id).collect(),
+                    })
+                    .collect()
+            }
+        };
+        let groups: Groups = incidents::component_groups(conn)?
+            .into_iter()
+            .filter_map(|(key, group)| group.map(|g| (key, g)))
+            .collect();
+        Ok(PeriodInputs {
+            period,
+            as_of,
+            in_effect,
+            plan_keys,
+            terms,
+            bounds,
+            windows,
+            groups,
+        })
+    }
+
+    /// Evaluates the subscriptions of `scope` active in the period, in id order. For a page,
+    /// also answers the last id read (to ask for the next page), even when none was evaluated.
+    pub fn evaluate(
+        &self,
+        conn: &mut DbConnection,
+        scope: Scope,
+    ) -> Result<(Vec<Evaluated>, Option<i64>), EvaluateError> {
+        let Some((from, to)) = self.bounds else {
+            return Ok((Vec::new(), None));
+        };
+        let loaded = customers::active_subscriptions(conn, from, to, scope)?;
+        let last = loaded.last().map(|(s, _)| s.id);
+        let mut rows = Vec::new();
+        let mut subscribers = Vec::new();
+        for (subscription, customer) in loaded {
+            let Ok(i) = self.plan_keys.binary_search(&subscription.plan_key) else {
+                continue; // No version of this plan is in effect yet.
+            };
+            let spec = &self.in_effect[&subscription.plan_key].spec;
+            if let Some(currency) = &subscription.fee_override_currency
+                && *currency != spec.price.currency
+            {
+                return Err(EvaluateError::Currency(
+                    subscription.id,
+                    currency.clone(),
+                    spec.price.currency.clone(),
+                ));
+            }
+            subscribers.push((
+                i,
+                Subscriber {
+                    subscription_id: subscription.id,
+                    customer_id: customer.id,
+                    region: customer.region.clone(),
+                    start: subscription.start_at,
+                    end: subscription.end_at,
+                    fee_override_minor: subscription.fee_override_minor,
+                },
+            ));
+            rows.push((subscription, customer));
+        }
+        if rows.is_empty() {
+            return Ok((Vec::new(), last));
+        }
+        let statements = engine::batch::evaluate(
+            self.period,
+            self.as_of,
+            &self.terms,
+            &subscribers,
+            &self.windows,
+            &self.groups,
+        )
+        .map_err(|e| EvaluateError::Engine(e.to_string()))?;
+        let evaluated = rows
+            .into_iter()
+            .zip(statements)
+            .map(|((subscription, customer), statement)| {
+                let version = &self.in_effect[&subscription.plan_key];
+                Evaluated {
+                    plan_version: version.version,
+                    spec: Arc::clone(&version.spec),
+                    subscription,
+                    customer,
+                    statement,
+                }
+            })
+            .collect();
+        Ok((evaluated, last))
+    }
+}
+
+/// Evaluates every subscription of `scope` active in `period`, as of `as_of`.
 pub fn evaluate(
     conn: &mut DbConnection,
     period: Period,
     as_of: i64,
-    customer_id: Option<i64>,
+    scope: Scope,
 ) -> Result<Vec<Evaluated>, EvaluateError> {
-    let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
-    let plan_keys: Vec<&String> = in_effect.keys().collect();
-    let terms: Vec<Terms> = plan_keys
-        .iter()
-        .map(|k| in_effect[*k].terms.clone())
-        .collect();
-    let index: HashMap<&str, usize> = plan_keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let spans: Vec<_> = terms.iter().map(|t| period.span(t.timezone)).collect();
-    let (Some(from), Some(to)) = (
-        spans.iter().map(|s| s.start).min(),
-        spans.iter().map(|s| s.end).max(),
-    ) else {
-        return Ok(Vec::new());
-    };
-
-    let mut rows = Vec::new();
-    let mut subscribers = Vec::new();
-    for (subscription, customer) in customers::active_subscriptions(conn, from, to, customer_id)? {
-        let Some(&i) = index.get(subscription.plan_key.as_str()) else {
-            continue; // No version of this plan is in effect yet.
-        };
-        let spec = &in_effect[&subscription.plan_key].spec;
-        if let Some(currency) = &subscription.fee_override_currency
-            && *currency != spec.price.currency
-        {
-            return Err(EvaluateError::Currency(
-                subscription.id,
-                currency.clone(),
-                spec.price.currency.clone(),
-            ));
-        }
-        subscribers.push((
-            i,
-            Subscriber {
-                subscription_id: subscription.id,
-                customer_id: customer.id,
-                region: customer.region.clone(),
-                start: subscription.start_at,
-                end: subscription.end_at,
-                fee_override_minor: subscription.fee_override_minor,
-            },
-        ));
-        rows.push((subscription, customer));
-    }
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-
-    let filter = WindowFilter {
-        from: Some(from),
-        to: Some(to.min(as_of)),
-        ..WindowFilter::default()
-    };
-    let windows: Vec<engine::Window> = incidents::overlapping(conn, &filter)?
-        .into_iter()
-        .map(|w| engine::Window {
-            id: w.id,
-            component: w.component,
-            severity: w.severity,
-            start: w.start,
-            end: w.end,
-            regions: w.regions,
-            customers: w.customers.into_iter().map(|(id, _)| id).collect(),
-        })
-        .collect();
-    let groups: Groups = incidents::component_groups(conn)?
-        .into_iter()
-        .filter_map(|(key, group)| group.map(|g| (key, g)))
-        .collect();
-    let statements =
-        engine::batch::evaluate(period, as_of, &terms, &subscribers, &windows, &groups)
-            .map_err(|e| EvaluateError::Engine(e.to_string()))?;
-    Ok(rows
-        .into_iter()
-        .zip(statements)
-        .map(|((subscription, customer), statement)| {
-            let version = &in_effect[&subscription.plan_key];
-            Evaluated {
-                plan_version: version.version,
-                spec: Arc::clone(&version.spec),
-                subscription,
-                customer,
-                statement,
-            }
-        })
-        .collect())
+    Ok(PeriodInputs::load(conn, period, as_of)?
+        .evaluate(conn, scope)?
+        .0)
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::evaluate::{EvaluateError, Evaluated, evaluate};
+use super::evaluate::{EvaluateError, Evaluated, Scope, evaluate};
 use super::lifecycle::Move;
 use crate::auth::Caller;
 use crate::db::credits::{self, Credit, NewCredit, NewRun, Transition};
@@ -75,7 +75,7 @@ pub fn run(
             period.year() * 100 + period.month() as i32
         ))?;
     }
-    let evaluated = evaluate(conn, period, now, None)?;
+    let evaluated = evaluate(conn, period, now, Scope::All)?;
     let ends = evaluated
         .iter()
         .map(|e| e.statement.period_span.end)
