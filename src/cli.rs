@@ -54,6 +54,27 @@ pub enum Command {
         #[command(flatten)]
         db: DatabaseSettings,
     },
+    /// Write a monthly report to standard output.
+    Report {
+        #[arg(value_enum)]
+        report: ReportKind,
+        /// The billing period, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ReportFormat,
+        /// credits: comma-separated statuses to include (default: all).
+        #[arg(long, default_value = "pending,approved,applied,void,superseded")]
+        status: String,
+        /// credits: only approved credits, shaped for a billing system's balance import.
+        #[arg(long)]
+        balance: bool,
+        /// uptime: the IANA time zone of the period.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
     /// Mint an HS256 token with the configured secret, for operators and for trying the API.
     Token {
         /// The token's subject: who the audit log will name.
@@ -68,6 +89,19 @@ pub enum Command {
         #[command(flatten)]
         jwt: JwtSettings,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum ReportKind {
+    Credits,
+    Statements,
+    Uptime,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum ReportFormat {
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -170,6 +204,41 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
             );
             Ok(())
+        }
+        Command::Report {
+            report,
+            period,
+            format,
+            status,
+            balance,
+            timezone,
+            db,
+        } => {
+            use crate::export::{Format, reports};
+            let period = crate::engine::Period::parse(&period)
+                .map_err(|e| format!("--period {period}: {e}"))?;
+            let format = match format {
+                ReportFormat::Csv => Format::Csv,
+                ReportFormat::Json => Format::Json,
+            };
+            let db = migrated(&db)?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            let now = crate::db::now();
+            match report {
+                ReportKind::Credits => {
+                    let statuses: Vec<String> = status.split(',').map(str::to_owned).collect();
+                    reports::credits(&mut conn, period, &statuses, balance, format, out)
+                }
+                ReportKind::Statements => reports::statements(&mut conn, period, now, format, out),
+                ReportKind::Uptime => {
+                    let tz = timezone
+                        .parse::<chrono_tz::Tz>()
+                        .map_err(|_| format!("--timezone {timezone}: not an IANA time zone"))?;
+                    reports::uptime(&mut conn, period, tz, now, format, out)
+                }
+            }
+            .map_err(|e| e.to_string())
         }
         Command::Token {
             sub,

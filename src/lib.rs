@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod engine;
+pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod startup;

@@ -13,6 +13,7 @@ mod imports;
 mod incidents;
 mod pagination;
 mod plans;
+mod reports;
 mod statements;
 mod subscriptions;
 mod write;
@@ -100,6 +101,9 @@ routes! {
     POST   "/v1/credits/{id}/approve"                   Support   => credits::approve,
     POST   "/v1/credits/{id}/void"                      Support   => credits::void,
     POST   "/v1/credits/{id}/apply"                     Apply     => credits::apply,
+    GET    "/v1/reports/credits.csv"                    Billing   => reports::credits,
+    GET    "/v1/reports/statements.csv"                 Billing   => reports::statements,
+    GET    "/v1/reports/uptime.csv"                     Read      => reports::uptime,
     GET    "/v1/audit"                                  Admin  => audit::list,
 }
 

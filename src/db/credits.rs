@@ -274,3 +274,22 @@ pub fn list_runs(
     }
     query.load(conn)
 }
+
+/// A page of a period's credits with their customer's external id and name, for reports.
+pub fn report_page(
+    conn: &mut DbConnection,
+    period: &str,
+    statuses: &[String],
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Credit, String, String)>> {
+    credits::table
+        .inner_join(customers::table)
+        .filter(credits::period.eq(period))
+        .filter(credits::status.eq_any(statuses))
+        .filter(credits::id.gt(after))
+        .order(credits::id.asc())
+        .limit(limit)
+        .select((Credit::as_select(), customers::external_id, customers::name))
+        .load(conn)
+}

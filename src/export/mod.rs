@@ -5,7 +5,7 @@ pub mod reports;
 
 use std::io::Write;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// One cell. Text that a spreadsheet would run as a formula is defused in CSV; numbers are not
 /// touched, so `-45.00` stays a number.
@@ -85,13 +85,19 @@ pub fn write<W: Write, E: From<std::io::Error> + From<csv::Error>>(
             let mut first = true;
             while let Some(rows) = next_page()? {
                 for row in rows {
-                    let object: Map<String, Value> =
-                        header.iter().zip(&row).map(|(k, v)| ((*k).to_owned(), v.json())).collect();
-                    if !first {
-                        out.write_all(b",")?;
-                    }
+                    out.write_all(if first { b"{" } else { b",{" })?;
                     first = false;
-                    serde_json::to_writer(&mut out, &object).map_err(std::io::Error::from)?;
+                    // Columns in header order, as in the CSV.
+                    for (i, (key, cell)) in header.iter().zip(&row).enumerate() {
+                        if i > 0 {
+                            out.write_all(b",")?;
+                        }
+                        serde_json::to_writer(&mut out, key).map_err(std::io::Error::from)?;
+                        out.write_all(b":")?;
+                        serde_json::to_writer(&mut out, &cell.json())
+                            .map_err(std::io::Error::from)?;
+                    }
+                    out.write_all(b"}")?;
                 }
             }
             out.write_all(b"]\n")?;
@@ -121,18 +127,37 @@ mod tests {
     fn render(format: Format, rows: Vec<Vec<Cell>>) -> String {
         let mut out = Vec::new();
         let mut pages = vec![rows];
-        write::<_, Failed>(&mut out, format, &["name", "amount", "n"], || Ok(pages.pop())).unwrap();
+        write::<_, Failed>(&mut out, format, &["name", "amount", "n"], || {
+            Ok(pages.pop())
+        })
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn formulas_stay_text_and_numbers_stay_numbers() {
         let rows = vec![
-            vec![Cell::text("=HYPERLINK(\"http://x\",\"y\")"), Cell::Decimal("-45.00".into()), Cell::Int(-3)],
-            vec![Cell::text("@SUM(A1)"), Cell::Decimal("30.00".into()), Cell::Empty],
+            vec![
+                Cell::text("=HYPERLINK(\"http://x\",\"y\")"),
+                Cell::Decimal("-45.00".into()),
+                Cell::Int(-3),
+            ],
+            vec![
+                Cell::text("@SUM(A1)"),
+                Cell::Decimal("30.00".into()),
+                Cell::Empty,
+            ],
             vec![Cell::text("+1"), Cell::Decimal("0.00".into()), Cell::Int(0)],
-            vec![Cell::text("\tx"), Cell::Decimal("1.00".into()), Cell::Int(1)],
-            vec![Cell::text("Acme, Inc."), Cell::Decimal("1.00".into()), Cell::Int(1)],
+            vec![
+                Cell::text("\tx"),
+                Cell::Decimal("1.00".into()),
+                Cell::Int(1),
+            ],
+            vec![
+                Cell::text("Acme, Inc."),
+                Cell::Decimal("1.00".into()),
+                Cell::Int(1),
+            ],
         ];
         assert_eq!(
             render(Format::Csv, rows),
@@ -147,8 +172,15 @@ mod tests {
 
     #[test]
     fn json_is_an_array_of_objects() {
-        let rows = vec![vec![Cell::text("=x"), Cell::Decimal("-1.50".into()), Cell::Empty]];
-        assert_eq!(render(Format::Json, rows), "[{\"amount\":\"-1.50\",\"n\":null,\"name\":\"=x\"}]\n");
+        let rows = vec![vec![
+            Cell::text("=x"),
+            Cell::Decimal("-1.50".into()),
+            Cell::Empty,
+        ]];
+        assert_eq!(
+            render(Format::Json, rows),
+            "[{\"name\":\"=x\",\"amount\":\"-1.50\",\"n\":null}]\n"
+        );
         assert_eq!(render(Format::Json, vec![]), "[]\n");
         assert_eq!(render(Format::Csv, vec![]), "name,amount,n\n");
     }

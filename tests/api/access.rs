@@ -16,7 +16,10 @@ fn may(role: Role, method: &str, path: &str) -> bool {
     if method == "GET" {
         return true;
     }
-    if path == "/v1/credit-runs" {
+    if path == "/v1/reports/uptime.csv" {
+        return true;
+    }
+    if path == "/v1/credit-runs" || path.starts_with("/v1/reports") {
         return matches!(role, Role::Billing | Role::Admin);
     }
     if path.ends_with("/apply") {

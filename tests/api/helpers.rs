@@ -171,6 +171,26 @@ impl TestApp {
         }
     }
 
+    pub fn database_url(&self) -> &str {
+        &self._test_db.url
+    }
+
+    /// Runs the `sla-ledger` binary on this test's database; answers its standard output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
+            .args(args)
+            .env("SLA_DATABASE_URL", self.database_url())
+            .env("SLA_LOG", "warn")
+            .output()
+            .expect("run sla-ledger");
+        assert!(
+            out.status.success(),
+            "sla-ledger {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
     pub fn token(&self, role: Role) -> String {
         self.keys
             .mint(&format!("{role}-user"), role, 3600)

@@ -14,4 +14,5 @@ mod imports;
 mod incidents;
 mod migrations;
 mod openapi;
+mod reports;
 mod statements;
