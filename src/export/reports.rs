@@ -110,6 +110,9 @@ fn credit_row(c: Credit, external_id: String, name: String) -> Vec<Cell> {
     ]
 }
 
+/// Builds a report row from a credit, its customer's external id and name.
+type RowOf = fn(Credit, String, String) -> Vec<Cell>;
+
 pub const BALANCE_COLUMNS: &[&str] = &[
     "customer_external_id",
     "amount_minor",
@@ -163,7 +166,7 @@ pub fn credits<W: Write>(
     } else {
         statuses.to_vec()
     };
-    let (columns, row): (&[&str], fn(Credit, String, String) -> Vec<Cell>) = if balance {
+    let (columns, row): (&[&str], RowOf) = if balance {
         (BALANCE_COLUMNS, balance_row)
     } else {
         (CREDIT_COLUMNS, credit_row)
