@@ -143,15 +143,23 @@ pub fn update_subscription(
 }
 
 /// Which subscriptions to evaluate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Scope {
     All,
     Customer(i64),
-    /// Subscriptions with an id above `after`, at most `limit` of them (reports go page by page).
+    /// At most `limit` subscriptions after `after`, in (plan, id) order: reports go page by page,
+    /// and a page then holds few plans, so the engine builds few timelines for it.
     Page {
-        after: i64,
+        after: Option<Cursor>,
         limit: i64,
     },
+}
+
+/// Where a page ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub plan_key: String,
+    pub id: i64,
 }
 
 /// Subscriptions overlapping `[from, to)`, with their customers, in id order, within `scope`.
@@ -176,7 +184,18 @@ pub fn active_subscriptions(
         Scope::All => {}
         Scope::Customer(id) => query = query.filter(subscriptions::customer_id.eq(id)),
         Scope::Page { after, limit } => {
-            query = query.filter(subscriptions::id.gt(after)).limit(limit)
+            query = query
+                .order((subscriptions::plan_key.asc(), subscriptions::id.asc()))
+                .limit(limit);
+            if let Some(Cursor { plan_key, id }) = after {
+                query = query.filter(
+                    subscriptions::plan_key
+                        .gt(plan_key.clone())
+                        .or(subscriptions::plan_key
+                            .eq(plan_key)
+                            .and(subscriptions::id.gt(id))),
+                );
+            }
         }
     }
     query.load(conn)

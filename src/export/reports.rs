@@ -248,18 +248,18 @@ pub fn statements<W: Write>(
     out: W,
 ) -> Result<(), ReportError> {
     let inputs = PeriodInputs::load(conn, period, as_of)?;
-    let mut after = Some(0);
+    let mut after = None;
+    let mut done = false;
     write(out, format, STATEMENT_COLUMNS, || {
-        let Some(from) = after else {
+        if done {
             return Ok(None);
+        }
+        let scope = Scope::Page {
+            after: after.take(),
+            limit: PAGE,
         };
-        let (page, last) = inputs.evaluate(
-            conn,
-            Scope::Page {
-                after: from,
-                limit: PAGE,
-            },
-        )?;
+        let (page, last) = inputs.evaluate(conn, scope)?;
+        done = last.is_none();
         after = last;
         Ok(Some(page.into_iter().map(statement_row).collect()))
     })

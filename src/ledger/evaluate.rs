@@ -77,7 +77,7 @@ fn versions_in_effect(
     Ok(in_effect)
 }
 
-pub use crate::db::customers::Scope;
+pub use crate::db::customers::{Cursor, Scope};
 
 /// What a period's evaluation needs beyond the subscriptions: the plan versions in effect, the
 /// windows and the component groups. Loaded once, then used for any number of pages.
@@ -150,18 +150,21 @@ impl PeriodInputs {
         })
     }
 
-    /// Evaluates the subscriptions of `scope` active in the period, in id order. For a page,
-    /// also answers the last id read (to ask for the next page), even when none was evaluated.
+    /// Evaluates the subscriptions of `scope` active in the period. Also answers where the
+    /// subscriptions read ended (to ask for the next page), even when none was evaluated.
     pub fn evaluate(
         &self,
         conn: &mut DbConnection,
         scope: Scope,
-    ) -> Result<(Vec<Evaluated>, Option<i64>), EvaluateError> {
+    ) -> Result<(Vec<Evaluated>, Option<Cursor>), EvaluateError> {
         let Some((from, to)) = self.bounds else {
             return Ok((Vec::new(), None));
         };
         let loaded = customers::active_subscriptions(conn, from, to, scope)?;
-        let last = loaded.last().map(|(s, _)| s.id);
+        let last = loaded.last().map(|(s, _)| Cursor {
+            plan_key: s.plan_key.clone(),
+            id: s.id,
+        });
         let mut rows = Vec::new();
         let mut subscribers = Vec::new();
         for (subscription, customer) in loaded {

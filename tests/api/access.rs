@@ -13,13 +13,14 @@ fn may(role: Role, method: &str, path: &str) -> bool {
     if path.starts_with("/v1/audit") {
         return role == Role::Admin;
     }
+    // Exports are for billing; the uptime report is public information.
+    if path.starts_with("/v1/reports") && path != "/v1/reports/uptime.csv" {
+        return matches!(role, Role::Billing | Role::Admin);
+    }
     if method == "GET" {
         return true;
     }
-    if path == "/v1/reports/uptime.csv" {
-        return true;
-    }
-    if path == "/v1/credit-runs" || path.starts_with("/v1/reports") {
+    if path == "/v1/credit-runs" {
         return matches!(role, Role::Billing | Role::Admin);
     }
     if path.ends_with("/apply") {
