@@ -16,9 +16,11 @@ run:
 	@echo
 	SLA_JWT_SECRET=$(DEV_SECRET) ./target/debug/sla-ledger serve
 
+# Benchmarks are only compiled here (running them is `make bench`).
 test:
+	cargo check --benches --quiet
 	@if (exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)) 2>/dev/null; then \
-		cargo test --all-targets; \
+		cargo test --lib --bins --tests; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "FAIL: PostgreSQL is not reachable on $(PG_HOST):$(PG_PORT) and CI=true." >&2; exit 1; \
 	else \
@@ -26,7 +28,7 @@ test:
 		echo "# PostgreSQL is not reachable on $(PG_HOST):$(PG_PORT):"; \
 		echo "# running the tests on SQLITE ONLY."; \
 		echo "################################################################"; \
-		SLA_TEST_POSTGRES=skip cargo test --all-targets && \
+		SLA_TEST_POSTGRES=skip cargo test --lib --bins --tests && \
 		echo "# NOTE: SQLITE ONLY - the PostgreSQL half of the tests was skipped."; \
 	fi
 
@@ -35,4 +37,4 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 bench:
-	cargo bench --bench engine --bench incidents --bench credit_run
+	cargo bench --bench engine --bench incidents --bench credit_run --bench reports
