@@ -12,8 +12,8 @@ mod seed;
 use std::io::Read;
 use std::net::TcpStream;
 use std::process::{Child, Command};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -26,15 +26,24 @@ const WINDOWS: usize = 20_000;
 const SECRET: &str = "bench-secret";
 
 fn main() {
-    let postgres = std::env::var("SLA_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let dir = tempfile::tempdir().expect("temp dir");
-    bench("sqlite", &dir.path().join("bench.db").to_string_lossy(), 18_181);
+    bench(
+        "sqlite",
+        &dir.path().join("bench.db").to_string_lossy(),
+        18_181,
+    );
     match PgConnection::establish(&format!("{postgres}/postgres")) {
         Ok(mut admin) => {
             let name = format!("sla_bench_reports_{}", std::process::id());
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create database");
             bench("postgres", &format!("{postgres}/{name}"), 18_182);
-            admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)")).expect("drop database");
+            admin
+                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .expect("drop database");
         }
         Err(e) => println!("postgres: skipped ({e})"),
     }
@@ -64,7 +73,10 @@ fn bench(backend: &str, url: &str, port: u16) {
     db.migrate().expect("migrate");
     let started = Instant::now();
     seed::seed(&db, SUBSCRIPTIONS, WINDOWS);
-    println!("{backend}: seeded {SUBSCRIPTIONS} subscriptions and {WINDOWS} windows in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{backend}: seeded {SUBSCRIPTIONS} subscriptions and {WINDOWS} windows in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     drop(db);
 
     let server = Server(
@@ -78,7 +90,10 @@ fn bench(backend: &str, url: &str, port: u16) {
             .expect("start sla-ledger"),
     );
     let pid = server.0.id();
-    let token = Keys::new(Some(SECRET), None, None, None).unwrap().mint("bench", Role::Billing, 3600).unwrap();
+    let token = Keys::new(Some(SECRET), None, None, None)
+        .unwrap()
+        .mint("bench", Role::Billing, 3600)
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the server did not start");
@@ -132,7 +147,11 @@ fn download(port: u16, token: &str, path: &str) -> Download {
         .header("Authorization", format!("Bearer {token}"))
         .call()
         .expect("download");
-    let mut reader = response.into_body().into_with_config().limit(u64::MAX).reader();
+    let mut reader = response
+        .into_body()
+        .into_with_config()
+        .limit(u64::MAX)
+        .reader();
     let mut buffer = vec![0; 256 * 1024];
     let (mut lines, mut bytes, mut first_row) = (0usize, 0usize, None);
     loop {
@@ -148,5 +167,10 @@ fn download(port: u16, token: &str, path: &str) -> Download {
         }
     }
     let total = started.elapsed();
-    Download { first_row: first_row.unwrap_or(total), total, rows: lines.saturating_sub(1), bytes }
+    Download {
+        first_row: first_row.unwrap_or(total),
+        total,
+        rows: lines.saturating_sub(1),
+        bytes,
+    }
 }

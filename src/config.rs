@@ -5,7 +5,12 @@ use clap::Args;
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseSettings {
     /// `postgres://user@host/db` for PostgreSQL, or a SQLite file path (`sqlite://` optional).
-    #[arg(long, env = "SLA_DATABASE_URL", default_value = "sla-ledger.db", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "SLA_DATABASE_URL",
+        default_value = "sla-ledger.db",
+        hide_env_values = true
+    )]
     pub database_url: String,
 
     /// Connections in the pool.

@@ -234,7 +234,7 @@ pub async fn delete(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let fingerprint = super::extract::fingerprint(&format!("DELETE {}", req.path()), b"");
+    let fingerprint = super::extract::bodiless_fingerprint(&req);
     change(
         &state,
         &req,

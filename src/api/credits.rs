@@ -189,8 +189,9 @@ fn move_credits(
     caller: &Caller,
     ids: &[i64],
     step: Move,
-    change: &Transition,
+    detail: Option<String>,
 ) -> Result<(), ApiError> {
+    let change = transition(step, &caller.subject, now(), detail);
     let found = credits::by_ids(conn, ids)?;
     if let Some(missing) = ids.iter().find(|id| !found.iter().any(|c| c.id == **id)) {
         return Err(ApiError::NotFound(format!("no credit {missing}")));
@@ -199,7 +200,7 @@ fn move_credits(
         step.check(&c.status)
             .map_err(|e| ApiError::Conflict(format!("credit {}: {e}", c.id)))?;
     }
-    if credits::transition(conn, ids, step.from(), change)? != ids.len() {
+    if credits::transition(conn, ids, step.from(), &change)? != ids.len() {
         return Err(ApiError::Conflict(
             "a credit changed meanwhile; try again".into(),
         ));
@@ -216,6 +217,35 @@ fn move_credits(
     Ok(())
 }
 
+/// The columns a move sets: who and when, and its detail (a billing reference or a void reason).
+fn transition(step: Move, by: &str, at: i64, detail: Option<String>) -> Transition {
+    let by = Some(by.to_owned());
+    let moved = Transition {
+        status: Some(step.target().to_owned()),
+        ..Transition::default()
+    };
+    match step {
+        Move::Approve => Transition {
+            approved_at: Some(at),
+            approved_by: by,
+            ..moved
+        },
+        Move::Apply => Transition {
+            applied_at: Some(at),
+            applied_by: by,
+            billing_reference: detail,
+            ..moved
+        },
+        Move::Void => Transition {
+            voided_at: Some(at),
+            voided_by: by,
+            void_reason: detail,
+            ..moved
+        },
+        Move::Supersede => moved,
+    }
+}
+
 fn action_name(step: Move) -> &'static str {
     match step {
         Move::Approve => "credit.approve",
@@ -230,9 +260,9 @@ fn single(
     caller: &Caller,
     id: i64,
     step: Move,
-    change: &Transition,
+    detail: Option<String>,
 ) -> Result<Answer, ApiError> {
-    move_credits(conn, caller, &[id], step, change)?;
+    move_credits(conn, caller, &[id], step, detail)?;
     let (_, after) = load(conn, id)?;
     Ok((
         StatusCode::OK,
@@ -257,15 +287,7 @@ pub async fn approve(
         &req,
         &caller,
         body.fingerprint,
-        move |conn, caller| {
-            let change = Transition {
-                status: Some("approved".into()),
-                approved_at: Some(now()),
-                approved_by: Some(caller.subject.clone()),
-                ..Transition::default()
-            };
-            single(conn, caller, id, Move::Approve, &change)
-        },
+        move |conn, caller| single(conn, caller, id, Move::Approve, None),
     )
     .await
 }
@@ -290,16 +312,7 @@ pub async fn void(
         &req,
         &caller,
         body.fingerprint,
-        move |conn, caller| {
-            let change = Transition {
-                status: Some("void".into()),
-                voided_at: Some(now()),
-                voided_by: Some(caller.subject.clone()),
-                void_reason: Some(reason.clone()),
-                ..Transition::default()
-            };
-            single(conn, caller, id, Move::Void, &change)
-        },
+        move |conn, caller| single(conn, caller, id, Move::Void, Some(reason.clone())),
     )
     .await
 }
@@ -340,14 +353,7 @@ pub async fn apply(
                     )))
                 };
             }
-            let change = Transition {
-                status: Some("applied".into()),
-                applied_at: Some(now()),
-                applied_by: Some(caller.subject.clone()),
-                billing_reference: Some(reference.clone()),
-                ..Transition::default()
-            };
-            single(conn, caller, id, Move::Apply, &change)
+            single(conn, caller, id, Move::Apply, Some(reference.clone()))
         },
     )
     .await
@@ -392,13 +398,7 @@ pub async fn approve_many(
                 (None, Some(ids)) => ids.clone(),
                 (None, None) => Vec::new(),
             };
-            let change = Transition {
-                status: Some("approved".into()),
-                approved_at: Some(now()),
-                approved_by: Some(caller.subject.clone()),
-                ..Transition::default()
-            };
-            move_credits(conn, caller, &ids, Move::Approve, &change)?;
+            move_credits(conn, caller, &ids, Move::Approve, None)?;
             Ok((StatusCode::OK, json!({ "approved": ids.len(), "ids": ids })))
         },
     )

@@ -127,6 +127,14 @@ impl RawBody {
     }
 }
 
+/// For requests without a body (DELETE): the method, path and query alone.
+pub fn bodiless_fingerprint(req: &HttpRequest) -> String {
+    fingerprint(
+        &format!("{} {}?{}", req.method(), req.path(), req.query_string()),
+        b"",
+    )
+}
+
 pub fn fingerprint(request_line: &str, body: &[u8]) -> String {
     let mut hash = Sha256::new();
     hash.update(request_line.as_bytes());

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::extract::{JsonBody, fingerprint};
+use super::extract::JsonBody;
 use super::pagination;
 use super::write::{Answer, change, read};
 use super::{ApiError, AppState};
@@ -403,7 +403,7 @@ pub async fn delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let fingerprint = fingerprint(&format!("DELETE {}", req.path()), b"");
+    let fingerprint = super::extract::bodiless_fingerprint(&req);
     change(
         &state,
         &req,
@@ -508,7 +508,7 @@ pub async fn delete_window(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, window_id) = path.into_inner();
-    let fingerprint = fingerprint(&format!("DELETE {}", req.path()), b"");
+    let fingerprint = super::extract::bodiless_fingerprint(&req);
     change(&state, &req, &caller, fingerprint, move |conn, caller| {
         let before = load(conn, id)?;
         window_of(conn, id, window_id)?;
