@@ -188,12 +188,16 @@ pub fn active_subscriptions(
                 .order((subscriptions::plan_key.asc(), subscriptions::id.asc()))
                 .limit(limit);
             if let Some(Cursor { plan_key, id }) = after {
+                // A row-value comparison: both backends read it as one range of the
+                // (plan_key, id) index.
                 query = query.filter(
-                    subscriptions::plan_key
-                        .gt(plan_key.clone())
-                        .or(subscriptions::plan_key
-                            .eq(plan_key)
-                            .and(subscriptions::id.gt(id))),
+                    diesel::dsl::sql::<diesel::sql_types::Bool>(
+                        "(subscriptions.plan_key, subscriptions.id) > (",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(plan_key)
+                    .sql(", ")
+                    .bind::<diesel::sql_types::BigInt, _>(id)
+                    .sql(")"),
                 );
             }
         }

@@ -339,6 +339,7 @@ fn the_command_line_writes_the_same(app: &TestApp) {
 }
 
 crate::both!(
+    pages_cover_every_subscription_once,
     the_command_line_writes_the_same,
     credits_report_lists_every_credit,
     credits_report_totals_match_the_run,
@@ -347,3 +348,56 @@ crate::both!(
     uptime_report_has_every_component,
     empty_months_have_a_header_only,
 );
+
+/// Reports page through subscriptions in (plan, id) order: every one once, none twice.
+fn pages_cover_every_subscription_once(app: &TestApp) {
+    use sla_ledger::engine::Period;
+    use sla_ledger::ledger::evaluate::{PeriodInputs, Scope};
+    worked_example(app);
+    app.plan("basic", &["api"]);
+    let mut expected = Vec::new();
+    for (i, plan) in ["basic", "pro", "basic", "pro", "basic", "pro"]
+        .iter()
+        .enumerate()
+    {
+        let name = format!("c{i}");
+        app.customer(&name, Some("na"));
+        let sub = app.create(
+            &format!("/v1/customers/{name}/subscriptions"),
+            json!({"plan": plan, "start": "2026-01-01T00:00:00Z"}),
+        );
+        expected.push((plan.to_string(), sub["id"].as_i64().unwrap()));
+    }
+    let acme = app
+        .get("/v1/customers/acme/subscriptions", Role::Viewer)
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    expected.push(("pro".into(), acme));
+    expected.sort();
+    let period = Period::parse("2026-01").unwrap();
+    let mut conn = app.db.conn().unwrap();
+    let inputs = PeriodInputs::load(&mut conn, period, sla_ledger::db::now()).unwrap();
+    let (mut seen, mut after) = (Vec::new(), None);
+    loop {
+        let (page, last) = inputs
+            .evaluate(
+                &mut conn,
+                Scope::Page {
+                    after: after.take(),
+                    limit: 2,
+                },
+            )
+            .unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(
+            page.iter()
+                .map(|e| (e.subscription.plan_key.clone(), e.subscription.id)),
+        );
+        match last {
+            None => break,
+            Some(cursor) => after = Some(cursor),
+        }
+    }
+    assert_eq!(seen, expected);
+}
