@@ -252,6 +252,11 @@ pub async fn delete(
                     "component `{key}` is covered by a plan version"
                 )));
             }
+            if crate::db::incidents::component_has_windows(conn, &key)? {
+                return Err(ApiError::Conflict(format!(
+                    "component `{key}` has impact windows"
+                )));
+            }
             catalog::delete_component(conn, &key)?;
             let before = snapshot(&ComponentView::from(before));
             audit::record(conn, caller, "component.delete", &key, Some(&before), None)?;

@@ -477,3 +477,11 @@ pub fn component_groups(conn: &mut DbConnection) -> QueryResult<Vec<(String, Opt
         .select((components::key, components::group_key))
         .load(conn)
 }
+
+/// True when any impact window names the component.
+pub fn component_has_windows(conn: &mut DbConnection, key: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        impact_windows::table.filter(impact_windows::component_key.eq(key)),
+    ))
+    .get_result(conn)
+}

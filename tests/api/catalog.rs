@@ -108,6 +108,20 @@ fn deleting_a_referenced_component_is_a_conflict(app: &TestApp) {
         200,
         "still there"
     );
+    app.component("web");
+    let incident = app.post("/v1/incidents", Role::Reporter, &json!({"title": "t", "status": "resolved", "windows": [
+        {"component": "web", "severity": "major_outage", "start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z"}]}));
+    assert_eq!(incident.status, 201, "{}", incident.text);
+    let r = app.delete("/v1/components/web", Role::Admin);
+    assert_problem(&r, 409, None);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("impact windows"),
+        "{}",
+        r.text
+    );
 }
 
 fn component_lists_paginate(app: &TestApp) {
