@@ -106,7 +106,7 @@ pub enum ReportFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// Import a status page's incidents.json (see shared/fixtures/README.md for the rules).
+    /// Import a status page's incidents.json (see tests/fixtures/README.md for the rules).
     Statuspage {
         /// The document to import.
         file: std::path::PathBuf,

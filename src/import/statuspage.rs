@@ -3,7 +3,7 @@
 //!
 //! Pure: bytes in, [`Document`] out. Matching components against the ones the service knows,
 //! and storing incidents, is the caller's work. The rules are those of
-//! `shared/fixtures/README.md`, "How a document becomes impact windows".
+//! `tests/fixtures/README.md`, "How a document becomes impact windows".
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

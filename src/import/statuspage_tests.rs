@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used)]
 
-//! Expected windows are typed by hand from `shared/fixtures/README.md` and the JSON itself,
+//! Expected windows are typed by hand from `tests/fixtures/README.md` and the JSON itself,
 //! one row per window: `component Severity start end` in UTC (`open` for no end).
 
 use chrono::DateTime;
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::engine::Severity::MajorOutage;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURES}{name}.incidents.json")).unwrap()

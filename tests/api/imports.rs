@@ -1,4 +1,4 @@
-//! The five public fixtures import as `shared/fixtures/README.md` describes.
+//! The five public fixtures import as `tests/fixtures/README.md` describes.
 
 use serde_json::Value;
 use sla_ledger::auth::Role;
@@ -7,7 +7,7 @@ use crate::helpers::{Resp, TestApp, assert_problem};
 
 fn fixture(name: &str) -> String {
     let path = format!(
-        "{}/../shared/fixtures/{name}.incidents.json",
+        "{}/tests/fixtures/{name}.incidents.json",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))

@@ -207,7 +207,7 @@ crate::both!(
 fn minimum_downtime_with_the_messaging_fixture(app: &TestApp) {
     let doc = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/messaging-service.incidents.json"
+        "/tests/fixtures/messaging-service.incidents.json"
     ))
     .unwrap();
     let r = app.send(
