@@ -74,9 +74,15 @@ where
             .conn()
             .map_err(|e| ReportError::Io(std::io::Error::other(e.to_string())))
             .and_then(|mut conn| produce(&mut conn, &mut writer));
-        if let Err(e) = outcome.and_then(|()| writer.flush().map_err(ReportError::Io)) {
-            tracing::error!(error = %e, "report stopped");
-            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        match outcome.and_then(|()| writer.flush().map_err(ReportError::Io)) {
+            Ok(()) => {}
+            Err(ReportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                tracing::info!("report abandoned: the client went away");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "report stopped");
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
         }
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
