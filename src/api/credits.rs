@@ -19,7 +19,7 @@ use crate::domain::plan::MoneyInput;
 use crate::domain::{Money, format_instant, parse_decimal};
 use crate::engine::percent_of_fee;
 use crate::ledger::evaluate::{Scope, evaluate};
-use crate::ledger::lifecycle::{Illegal, Move};
+use crate::ledger::lifecycle::{Illegal, Move, STATUSES};
 use crate::ledger::run::display;
 
 impl From<Illegal> for ApiError {
@@ -115,7 +115,6 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
-const STATUSES: [&str; 5] = ["pending", "approved", "applied", "void", "superseded"];
 const KINDS: [&str; 3] = ["sla", "adjustment", "manual"];
 
 fn one_of(

@@ -16,6 +16,7 @@ use crate::db::{DbConnection, now};
 use crate::domain::parse_instant;
 use crate::export::Format;
 use crate::export::reports::{self, ReportError};
+use crate::ledger::lifecycle::STATUSES;
 
 fn format_of(req: &HttpRequest) -> Format {
     let wants_json = req
@@ -100,8 +101,6 @@ where
         ))
         .streaming(body)
 }
-
-const STATUSES: [&str; 5] = ["pending", "approved", "applied", "void", "superseded"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

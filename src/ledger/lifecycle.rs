@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+/// Every status a credit can have.
+pub const STATUSES: [&str; 5] = ["pending", "approved", "applied", "void", "superseded"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
     Approve,
@@ -60,8 +63,6 @@ impl std::error::Error for Illegal {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const STATUSES: [&str; 5] = ["pending", "approved", "applied", "void", "superseded"];
 
     #[test]
     fn only_the_spec_moves_are_legal() {
