@@ -1,4 +1,4 @@
-//! `/v1/incidents`: incidents and their impact windows.
+//! `/v1/incidents`: incidents, listed and filtered, with their impact windows.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -7,14 +7,16 @@ use serde_json::json;
 
 use super::extract::JsonBody;
 use super::pagination;
+use super::status::related_components;
+use super::windows::{check_open, checked_of, resolve};
 use super::write::{Answer, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::audit::{self, snapshot};
 use crate::db::incidents::{
-    self as store, Incident, IncidentChanges, IncidentFields, NewWindow, Window, WindowFilter,
+    self as store, Incident, IncidentChanges, IncidentFields, Window, WindowFilter,
 };
-use crate::db::{DbConnection, catalog, customers, now};
+use crate::db::{DbConnection, now};
 use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
 use crate::domain::{format_instant, parse_external_id, parse_instant};
 use crate::engine::Severity;
@@ -48,14 +50,14 @@ impl From<&Window> for WindowView {
 pub struct IncidentView {
     id: i64,
     title: String,
-    status: String,
+    pub(super) status: String,
     external_id: Option<String>,
     created_at: String,
     updated_at: String,
-    windows: Vec<WindowView>,
+    pub(super) windows: Vec<WindowView>,
 }
 
-fn view(incident: Incident, windows: &[Window]) -> IncidentView {
+pub(super) fn view(incident: Incident, windows: &[Window]) -> IncidentView {
     IncidentView {
         windows: windows
             .iter()
@@ -71,7 +73,7 @@ fn view(incident: Incident, windows: &[Window]) -> IncidentView {
     }
 }
 
-fn load(conn: &mut DbConnection, id: i64) -> Result<IncidentView, ApiError> {
+pub(super) fn load(conn: &mut DbConnection, id: i64) -> Result<IncidentView, ApiError> {
     let incident = store::find_incident(conn, id)?
         .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
     let windows = store::windows_of(conn, &[id])?;
@@ -103,23 +105,6 @@ pub struct IncidentPatch {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WindowPatch {
-    #[serde(default, deserialize_with = "super::extract::present")]
-    component: Option<String>,
-    #[serde(default, deserialize_with = "super::extract::present")]
-    severity: Option<Severity>,
-    #[serde(default, deserialize_with = "super::extract::present")]
-    start: Option<String>,
-    #[serde(default, deserialize_with = "super::extract::nullable")]
-    end: Option<Option<String>>,
-    #[serde(default, deserialize_with = "super::extract::present")]
-    regions: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "super::extract::present")]
-    customers: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     component: Option<String>,
     severity: Option<Severity>,
@@ -129,54 +114,6 @@ pub struct ListQuery {
     ongoing: Option<bool>,
     limit: Option<i64>,
     after: Option<String>,
-}
-
-/// Checks a window against the catalog: its component and scoped customers must exist.
-pub fn resolve(
-    conn: &mut DbConnection,
-    w: &CheckedWindow,
-    prefix: &str,
-) -> Result<NewWindow, ApiError> {
-    if catalog::find_component(conn, &w.component)?.is_none() {
-        return Err(ApiError::invalid(
-            format!("{prefix}component"),
-            format!("no component `{}`", w.component),
-        ));
-    }
-    let mut ids = Vec::with_capacity(w.customers.len());
-    for (i, external_id) in w.customers.iter().enumerate() {
-        let customer = customers::find_customer(conn, external_id)?.ok_or_else(|| {
-            ApiError::invalid(
-                format!("{prefix}customers[{i}]"),
-                format!("no customer `{external_id}`"),
-            )
-        })?;
-        ids.push(customer.id);
-    }
-    Ok(NewWindow {
-        component: w.component.clone(),
-        severity: w.severity,
-        start: w.start,
-        end: w.end,
-        regions: w.regions.clone(),
-        customers: ids,
-    })
-}
-
-/// The component and, for a group, its members; a member is also hit by its group's windows.
-pub fn related_components(conn: &mut DbConnection, key: &str) -> Result<Vec<String>, ApiError> {
-    let all = store::component_groups(conn)?;
-    let Some((_, group)) = all.iter().find(|(k, _)| k == key) else {
-        return Err(ApiError::NotFound(format!("no component `{key}`")));
-    };
-    let mut keys: Vec<String> = all
-        .iter()
-        .filter(|(_, g)| g.as_deref() == Some(key))
-        .map(|(k, _)| k.clone())
-        .collect();
-    keys.push(key.to_owned());
-    keys.extend(group.clone());
-    Ok(keys)
 }
 
 pub async fn list(
@@ -426,135 +363,8 @@ pub async fn delete(
     .await
 }
 
-pub async fn add_window(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<i64>,
-    body: JsonBody<WindowInput>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let checked = body.value.check("", now())?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = load(conn, id)?;
-            check_open(&before.status, &checked, "end")?;
-            let window = resolve(conn, &checked, "")?;
-            store::insert_windows(conn, id, &[window])?;
-            let (_, after) = audited(conn, caller, "incident.add_window", id, &before)?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
-    .await
-}
-
-pub async fn update_window(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<(i64, i64)>,
-    body: JsonBody<WindowPatch>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, window_id) = path.into_inner();
-    let patch = body.value;
-    let start = patch
-        .start
-        .as_deref()
-        .map(|s| parse_instant("start", s))
-        .transpose()?;
-    let end = patch
-        .end
-        .map(|e| e.as_deref().map(|e| parse_instant("end", e)).transpose())
-        .transpose()?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = load(conn, id)?;
-            let current = window_of(conn, id, window_id)?;
-            let mut merged = WindowInput {
-                component: patch.component.clone().unwrap_or(current.component.clone()),
-                severity: patch.severity.unwrap_or(current.severity),
-                start: String::new(),
-                end: None,
-                regions: patch.regions.clone().unwrap_or(current.regions.clone()),
-                customers: patch
-                    .customers
-                    .clone()
-                    .unwrap_or(current.customers.iter().map(|(_, e)| e.clone()).collect()),
-            };
-            merged.start = format_instant(start.unwrap_or(current.start));
-            merged.end = end.unwrap_or(current.end).map(format_instant);
-            let checked = merged.check("", now())?;
-            check_open(&before.status, &checked, "end")?;
-            let window = resolve(conn, &checked, "")?;
-            store::update_window(conn, window_id, &window)?;
-            audited(conn, caller, "incident.update_window", id, &before)
-        },
-    )
-    .await
-}
-
-pub async fn delete_window(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    path: web::Path<(i64, i64)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, window_id) = path.into_inner();
-    let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(&state, &req, &caller, fingerprint, move |conn, caller| {
-        let before = load(conn, id)?;
-        window_of(conn, id, window_id)?;
-        if before.windows.len() == 1 {
-            return Err(ApiError::Conflict(
-                "an incident keeps at least one window; delete the incident instead".into(),
-            ));
-        }
-        store::delete_windows(conn, &[window_id])?;
-        audited(conn, caller, "incident.delete_window", id, &before)
-    })
-    .await
-}
-
-fn window_of(conn: &mut DbConnection, incident: i64, window: i64) -> Result<Window, ApiError> {
-    store::windows_of(conn, &[incident])?
-        .into_iter()
-        .find(|w| w.id == window)
-        .ok_or_else(|| ApiError::NotFound(format!("incident {incident} has no window {window}")))
-}
-
-fn checked_of(w: &Window) -> CheckedWindow {
-    CheckedWindow {
-        component: w.component.clone(),
-        severity: w.severity,
-        start: w.start,
-        end: w.end,
-        regions: w.regions.clone(),
-        customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
-    }
-}
-
-/// A resolved (or post-mortem) incident has no open window.
-fn check_open(status: &str, window: &CheckedWindow, field: &str) -> Result<(), ApiError> {
-    let closed = IncidentStatus::parse("status", status).is_ok_and(IncidentStatus::is_closed);
-    if closed && window.end.is_none() {
-        return Err(ApiError::invalid(
-            field,
-            format!("the incident is {status}: its windows must end"),
-        ));
-    }
-    Ok(())
-}
-
 /// Audits a change to an incident and answers with the incident after it.
-fn audited(
+pub(super) fn audited(
     conn: &mut DbConnection,
     caller: &Caller,
     action: &str,
@@ -571,56 +381,4 @@ fn audited(
         Some(&after),
     )?;
     Ok((StatusCode::OK, after))
-}
-
-/// `GET /v1/components/{key}/status`: the worst severity among windows open now; a group shows
-/// the worst of its members.
-pub async fn component_status(
-    state: web::Data<AppState>,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let key = key.into_inner();
-    let at = now();
-    let (status, windows) = read(&state, move |conn| {
-        let components = related_components(conn, &key)?;
-        let filter = WindowFilter {
-            components: Some(components),
-            ongoing: false,
-            from: Some(at),
-            to: Some(at + 1),
-            severity: None,
-        };
-        let active: Vec<Window> = store::overlapping(conn, &filter)?;
-        let worst = active
-            .iter()
-            .map(|w| w.severity)
-            .min_by_key(|s| severity_rank(*s));
-        let views: Vec<WindowView> = active.iter().map(Into::into).collect();
-        Ok((
-            json!({ "component": key, "status": status_name(worst), "as_of": format_instant(at) }),
-            views,
-        ))
-    })
-    .await?;
-    let mut body = status;
-    body["windows"] = json!(windows);
-    Ok(HttpResponse::Ok().json(body))
-}
-
-/// Lower is worse: what a status page shows first.
-fn severity_rank(s: Severity) -> u8 {
-    match s {
-        Severity::MajorOutage => 0,
-        Severity::PartialOutage => 1,
-        Severity::DegradedPerformance => 2,
-        Severity::Maintenance => 3,
-    }
-}
-
-fn status_name(worst: Option<Severity>) -> &'static str {
-    match worst {
-        None => "operational",
-        Some(Severity::Maintenance) => "under_maintenance",
-        Some(s) => s.as_str(),
-    }
 }

@@ -15,7 +15,9 @@ mod pagination;
 mod plans;
 mod reports;
 mod statements;
+mod status;
 mod subscriptions;
+mod windows;
 mod write;
 
 use actix_web::middleware::from_fn;
@@ -67,7 +69,7 @@ routes! {
     GET    "/v1/components/{key}"                       Read   => components::get,
     PATCH  "/v1/components/{key}"                       Admin  => components::update,
     DELETE "/v1/components/{key}"                       Admin  => components::delete,
-    GET    "/v1/components/{key}/status"                Read   => incidents::component_status,
+    GET    "/v1/components/{key}/status"                Read   => status::component_status,
     GET    "/v1/components/{key}/uptime"                Read   => statements::component_uptime_view,
     GET    "/v1/plans"                                  Read   => plans::list,
     POST   "/v1/plans"                                  Admin  => plans::create,
@@ -87,9 +89,9 @@ routes! {
     GET    "/v1/incidents/{id}"                         Read      => incidents::get,
     PATCH  "/v1/incidents/{id}"                         Incidents => incidents::update,
     DELETE "/v1/incidents/{id}"                         Incidents => incidents::delete,
-    POST   "/v1/incidents/{id}/windows"                 Incidents => incidents::add_window,
-    PATCH  "/v1/incidents/{id}/windows/{window_id}"     Incidents => incidents::update_window,
-    DELETE "/v1/incidents/{id}/windows/{window_id}"     Incidents => incidents::delete_window,
+    POST   "/v1/incidents/{id}/windows"                 Incidents => windows::add_window,
+    PATCH  "/v1/incidents/{id}/windows/{window_id}"     Incidents => windows::update_window,
+    DELETE "/v1/incidents/{id}/windows/{window_id}"     Incidents => windows::delete_window,
     POST   "/v1/imports/statuspage"                     Incidents => imports::statuspage,
     POST   "/v1/credit-runs"                            Billing   => credit_runs::create,
     GET    "/v1/credit-runs"                            Read      => credit_runs::list,

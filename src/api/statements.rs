@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::incidents::related_components;
+use super::status::related_components;
 use super::write::read;
 use super::{ApiError, AppState};
 use crate::db::incidents::{self as store, WindowFilter};

@@ -1,0 +1,80 @@
+//! `GET /v1/components/{key}/status`: what a status page shows now.
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::incidents::WindowView;
+use super::write::read;
+use super::{ApiError, AppState};
+use crate::db::incidents::{self as store, Window, WindowFilter};
+use crate::db::{DbConnection, now};
+use crate::domain::format_instant;
+use crate::engine::Severity;
+
+/// The component and, for a group, its members; a member is also hit by its group's windows.
+pub fn related_components(conn: &mut DbConnection, key: &str) -> Result<Vec<String>, ApiError> {
+    let all = store::component_groups(conn)?;
+    let Some((_, group)) = all.iter().find(|(k, _)| k == key) else {
+        return Err(ApiError::NotFound(format!("no component `{key}`")));
+    };
+    let mut keys: Vec<String> = all
+        .iter()
+        .filter(|(_, g)| g.as_deref() == Some(key))
+        .map(|(k, _)| k.clone())
+        .collect();
+    keys.push(key.to_owned());
+    keys.extend(group.clone());
+    Ok(keys)
+}
+
+/// `GET /v1/components/{key}/status`: the worst severity among windows open now; a group shows
+/// the worst of its members.
+pub async fn component_status(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key.into_inner();
+    let at = now();
+    let (status, windows) = read(&state, move |conn| {
+        let components = related_components(conn, &key)?;
+        let filter = WindowFilter {
+            components: Some(components),
+            ongoing: false,
+            from: Some(at),
+            to: Some(at + 1),
+            severity: None,
+        };
+        let active: Vec<Window> = store::overlapping(conn, &filter)?;
+        let worst = active
+            .iter()
+            .map(|w| w.severity)
+            .min_by_key(|s| severity_rank(*s));
+        let views: Vec<WindowView> = active.iter().map(Into::into).collect();
+        Ok((
+            json!({ "component": key, "status": status_name(worst), "as_of": format_instant(at) }),
+            views,
+        ))
+    })
+    .await?;
+    let mut body = status;
+    body["windows"] = json!(windows);
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Lower is worse: what a status page shows first.
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::MajorOutage => 0,
+        Severity::PartialOutage => 1,
+        Severity::DegradedPerformance => 2,
+        Severity::Maintenance => 3,
+    }
+}
+
+fn status_name(worst: Option<Severity>) -> &'static str {
+    match worst {
+        None => "operational",
+        Some(Severity::Maintenance) => "under_maintenance",
+        Some(s) => s.as_str(),
+    }
+}

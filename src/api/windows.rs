@@ -1,0 +1,200 @@
+//! `/v1/incidents/{id}/windows`: add, correct and remove an incident's impact windows.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::extract::JsonBody;
+use super::incidents::{audited, load};
+use super::write::change;
+use super::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::db::incidents::{self as store, NewWindow, Window};
+use crate::db::{DbConnection, catalog, customers, now};
+use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
+use crate::domain::{format_instant, parse_instant};
+use crate::engine::Severity;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowPatch {
+    #[serde(default, deserialize_with = "super::extract::present")]
+    component: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    severity: Option<Severity>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    start: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::nullable")]
+    end: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    regions: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    customers: Option<Vec<String>>,
+}
+
+/// Checks a window against the catalog: its component and scoped customers must exist.
+pub fn resolve(
+    conn: &mut DbConnection,
+    w: &CheckedWindow,
+    prefix: &str,
+) -> Result<NewWindow, ApiError> {
+    if catalog::find_component(conn, &w.component)?.is_none() {
+        return Err(ApiError::invalid(
+            format!("{prefix}component"),
+            format!("no component `{}`", w.component),
+        ));
+    }
+    let mut ids = Vec::with_capacity(w.customers.len());
+    for (i, external_id) in w.customers.iter().enumerate() {
+        let customer = customers::find_customer(conn, external_id)?.ok_or_else(|| {
+            ApiError::invalid(
+                format!("{prefix}customers[{i}]"),
+                format!("no customer `{external_id}`"),
+            )
+        })?;
+        ids.push(customer.id);
+    }
+    Ok(NewWindow {
+        component: w.component.clone(),
+        severity: w.severity,
+        start: w.start,
+        end: w.end,
+        regions: w.regions.clone(),
+        customers: ids,
+    })
+}
+
+pub async fn add_window(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<WindowInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let checked = body.value.check("", now())?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = load(conn, id)?;
+            check_open(&before.status, &checked, "end")?;
+            let window = resolve(conn, &checked, "")?;
+            store::insert_windows(conn, id, &[window])?;
+            let (_, after) = audited(conn, caller, "incident.add_window", id, &before)?;
+            Ok((StatusCode::CREATED, after))
+        },
+    )
+    .await
+}
+
+pub async fn update_window(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+    body: JsonBody<WindowPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, window_id) = path.into_inner();
+    let patch = body.value;
+    let start = patch
+        .start
+        .as_deref()
+        .map(|s| parse_instant("start", s))
+        .transpose()?;
+    let end = patch
+        .end
+        .map(|e| e.as_deref().map(|e| parse_instant("end", e)).transpose())
+        .transpose()?;
+    change(
+        &state,
+        &req,
+        &caller,
+        body.fingerprint,
+        move |conn, caller| {
+            let before = load(conn, id)?;
+            let current = window_of(conn, id, window_id)?;
+            let mut merged = WindowInput {
+                component: patch.component.clone().unwrap_or(current.component.clone()),
+                severity: patch.severity.unwrap_or(current.severity),
+                start: String::new(),
+                end: None,
+                regions: patch.regions.clone().unwrap_or(current.regions.clone()),
+                customers: patch
+                    .customers
+                    .clone()
+                    .unwrap_or(current.customers.iter().map(|(_, e)| e.clone()).collect()),
+            };
+            merged.start = format_instant(start.unwrap_or(current.start));
+            merged.end = end.unwrap_or(current.end).map(format_instant);
+            let checked = merged.check("", now())?;
+            check_open(&before.status, &checked, "end")?;
+            let window = resolve(conn, &checked, "")?;
+            store::update_window(conn, window_id, &window)?;
+            audited(conn, caller, "incident.update_window", id, &before)
+        },
+    )
+    .await
+}
+
+pub async fn delete_window(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, window_id) = path.into_inner();
+    let fingerprint = super::extract::bodiless_fingerprint(&req);
+    change(&state, &req, &caller, fingerprint, move |conn, caller| {
+        let before = load(conn, id)?;
+        window_of(conn, id, window_id)?;
+        if before.windows.len() == 1 {
+            return Err(ApiError::Conflict(
+                "an incident keeps at least one window; delete the incident instead".into(),
+            ));
+        }
+        store::delete_windows(conn, &[window_id])?;
+        audited(conn, caller, "incident.delete_window", id, &before)
+    })
+    .await
+}
+
+pub(super) fn window_of(
+    conn: &mut DbConnection,
+    incident: i64,
+    window: i64,
+) -> Result<Window, ApiError> {
+    store::windows_of(conn, &[incident])?
+        .into_iter()
+        .find(|w| w.id == window)
+        .ok_or_else(|| ApiError::NotFound(format!("incident {incident} has no window {window}")))
+}
+
+pub(super) fn checked_of(w: &Window) -> CheckedWindow {
+    CheckedWindow {
+        component: w.component.clone(),
+        severity: w.severity,
+        start: w.start,
+        end: w.end,
+        regions: w.regions.clone(),
+        customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
+    }
+}
+
+/// A resolved (or post-mortem) incident has no open window.
+pub(super) fn check_open(
+    status: &str,
+    window: &CheckedWindow,
+    field: &str,
+) -> Result<(), ApiError> {
+    let closed = IncidentStatus::parse("status", status).is_ok_and(IncidentStatus::is_closed);
+    if closed && window.end.is_none() {
+        return Err(ApiError::invalid(
+            field,
+            format!("the incident is {status}: its windows must end"),
+        ));
+    }
+    Ok(())
+}
