@@ -3,6 +3,7 @@
 
 mod audit;
 mod components;
+mod credit_moves;
 mod credit_runs;
 mod credits;
 mod customers;
@@ -98,11 +99,11 @@ routes! {
     GET    "/v1/credit-runs/{id}"                       Read      => credit_runs::get,
     GET    "/v1/credits"                                Read      => credits::list,
     POST   "/v1/credits"                                Support   => credits::create_manual,
-    POST   "/v1/credits/approve"                        Support   => credits::approve_many,
+    POST   "/v1/credits/approve"                        Support   => credit_moves::approve_many,
     GET    "/v1/credits/{id}"                           Read      => credits::get,
-    POST   "/v1/credits/{id}/approve"                   Support   => credits::approve,
-    POST   "/v1/credits/{id}/void"                      Support   => credits::void,
-    POST   "/v1/credits/{id}/apply"                     Apply     => credits::apply,
+    POST   "/v1/credits/{id}/approve"                   Support   => credit_moves::approve,
+    POST   "/v1/credits/{id}/void"                      Support   => credit_moves::void,
+    POST   "/v1/credits/{id}/apply"                     Apply     => credit_moves::apply,
     GET    "/v1/reports/credits.csv"                    Billing   => reports::credits,
     GET    "/v1/reports/statements.csv"                 Billing   => reports::statements,
     GET    "/v1/reports/uptime.csv"                     Read      => reports::uptime,
