@@ -63,8 +63,8 @@ pub enum Command {
         period: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: ReportFormat,
-        /// credits: comma-separated statuses to include (default: all).
-        #[arg(long, default_value = "pending,approved,applied,void,superseded")]
+        /// credits: comma-separated statuses to include.
+        #[arg(long, default_value = "pending,approved,applied")]
         status: String,
         /// credits: only approved credits, shaped for a billing system's balance import.
         #[arg(long)]

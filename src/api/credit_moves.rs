@@ -215,7 +215,8 @@ pub async fn approve_many(
     let (period, ids) = match (&body.value.period, &body.value.ids) {
         (Some(p), None) => (Some(parse_period("period", p)?.to_string()), None),
         (None, Some(ids)) if !ids.is_empty() => {
-            if let Some(i) = (1..ids.len()).find(|&i| ids[..i].contains(&ids[i])) {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(i) = ids.iter().position(|id| !seen.insert(*id)) {
                 return Err(ApiError::invalid(
                     format!("ids[{i}]"),
                     format!("credit {} is listed twice", ids[i]),

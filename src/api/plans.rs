@@ -183,6 +183,18 @@ pub async fn add_version(
                         format!("must be later than the latest version's {latest}"),
                     ));
                 }
+                // Fee overrides and ledger lines are in the plan's currency; it does not change.
+                let currency = last
+                    .spec
+                    .as_ref()
+                    .map(|s| s.price.currency.as_str())
+                    .unwrap_or_default();
+                if version.price.currency != currency {
+                    return Err(ApiError::invalid(
+                        "price.currency",
+                        format!("must be {currency}, the plan's currency"),
+                    ));
+                }
             }
             let number = before.versions.last().map_or(1, |v| v.version + 1);
             write_version(conn, &key, number, &version, "")?;

@@ -129,7 +129,10 @@ pub async fn credits(
         }
     };
     let statuses: Vec<String> = match &q.status {
-        None => STATUSES.iter().map(|s| (*s).to_owned()).collect(),
+        // By default the credits that count, so the amounts add up to the run's totals.
+        None => ["pending", "approved", "applied"]
+            .map(str::to_owned)
+            .to_vec(),
         Some(list) => list
             .split(',')
             .enumerate()

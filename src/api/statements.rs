@@ -160,6 +160,12 @@ pub async fn customer_statement(
         .map(|t| parse_instant("as_of", t))
         .transpose()?
         .unwrap_or_else(now);
+    if as_of > now() {
+        return Err(ApiError::invalid(
+            "as_of",
+            "cannot be in the future: open windows count up to now at most",
+        ));
+    }
     let external_id = external_id.into_inner();
     let statement = read(&state, move |conn| {
         let customer = super::customers::existing(conn, &external_id)?;

@@ -68,11 +68,10 @@ impl Money {
                 ),
             ));
         }
-        let minor = (value * Decimal::from(10_i64.pow(currency.exponent)))
-            .trunc()
-            .to_string()
-            .parse::<i64>()
-            .map_err(|_| Invalid::new(&amount_field, "is too large"))?;
+        let minor = value
+            .checked_mul(Decimal::from(10_i64.pow(currency.exponent)))
+            .and_then(|m| m.trunc().to_string().parse::<i64>().ok())
+            .ok_or_else(|| Invalid::new(&amount_field, "is too large"))?;
         Ok(Money { minor, currency })
     }
 
@@ -105,6 +104,12 @@ mod tests {
         assert_eq!(too_fine.field, "price.amount");
         assert!(Money::parse("price", "1.5", "JPY").is_err());
         assert!(Money::parse("price", "-1.00", "USD").is_err());
+        let huge = Money::parse("price", "9999999999999999999999999999", "USD").unwrap_err();
+        assert_eq!(huge.field, "price.amount");
+        assert!(
+            Money::parse("price", "92233720368547758.08", "USD").is_err(),
+            "beyond i64 minor units"
+        );
         assert_eq!(
             Money::parse("price", "1.00", "XXX").unwrap_err().field,
             "price.currency"

@@ -231,41 +231,100 @@ fn decide(
         .collect();
     let was_voided =
         |subscription: i64, kind: &str, amount: i64| voided.contains(&(subscription, kind, amount));
-    evaluated
-        .iter()
-        .map(|e| {
-            let target = e.statement.issued_minor();
-            let line = |kind: &str, amount: i64| sla_line(e, kind, amount, period, now, caller);
-            match current.get(&e.subscription.id) {
-                None if target == 0 || was_voided(e.subscription.id, "sla", target) => {
-                    Decision::Unchanged
-                }
-                None => Decision::Create(line("sla", target)),
-                Some(old) if old.status == "applied" => {
-                    let credited = old.amount_minor
-                        + adjustments.get(&e.subscription.id).copied().unwrap_or(0);
-                    if credited == target
-                        || was_voided(e.subscription.id, "adjustment", target - credited)
-                    {
-                        Decision::Unchanged
-                    } else {
-                        Decision::Adjust(NewCredit {
-                            adjusts: Some(old.id),
-                            ..line("adjustment", target - credited)
-                        })
-                    }
-                }
-                Some(old) if old.amount_minor == target => Decision::Unchanged,
-                Some(old) => Decision::Supersede {
-                    old: Box::new((*old).clone()),
-                    replacement: (target > 0).then(|| NewCredit {
-                        supersedes: Some(old.id),
-                        ..line("sla", target)
-                    }),
-                },
+    let evaluated_ids: HashSet<i64> = evaluated.iter().map(|e| e.subscription.id).collect();
+    let credited = |subscription: i64| adjustments.get(&subscription).copied().unwrap_or(0);
+    let for_statements = evaluated.iter().map(|e| {
+        let id = e.subscription.id;
+        let line = |kind: &str, amount: i64| sla_line(e, kind, amount, period, now, caller);
+        decide_one(
+            id,
+            current.get(&id).copied(),
+            credited(id),
+            e.statement.issued_minor(),
+            &was_voided,
+            line,
+        )
+    });
+    // A current credit whose subscription no longer falls in the period (its dates were
+    // corrected) is owed nothing now.
+    let stale: Vec<&Credit> = current
+        .values()
+        .copied()
+        .filter(|c| !evaluated_ids.contains(&c.subscription_id))
+        .collect();
+    let for_stale = stale.into_iter().map(|old| {
+        let line = |kind: &str, amount: i64| line_like(old, kind, amount, now, caller);
+        decide_one(
+            old.subscription_id,
+            Some(old),
+            credited(old.subscription_id),
+            0,
+            &was_voided,
+            line,
+        )
+    });
+    for_statements.chain(for_stale).collect()
+}
+
+/// SPEC §6 for one subscription: its current SLA credit (if any), what its adjustments add, and
+/// the amount its statement gives now.
+fn decide_one(
+    subscription: i64,
+    current: Option<&Credit>,
+    adjusted: i64,
+    target: i64,
+    was_voided: &dyn Fn(i64, &str, i64) -> bool,
+    line: impl Fn(&str, i64) -> NewCredit,
+) -> Decision {
+    match current {
+        None if target == 0 || was_voided(subscription, "sla", target) => Decision::Unchanged,
+        None => Decision::Create(line("sla", target)),
+        Some(old) if old.status == "applied" => {
+            let credited = old.amount_minor + adjusted;
+            if credited == target || was_voided(subscription, "adjustment", target - credited) {
+                Decision::Unchanged
+            } else {
+                Decision::Adjust(NewCredit {
+                    adjusts: Some(old.id),
+                    ..line("adjustment", target - credited)
+                })
             }
-        })
-        .collect()
+        }
+        Some(old) if old.amount_minor == target => Decision::Unchanged,
+        Some(old) => Decision::Supersede {
+            old: Box::new(old.clone()),
+            replacement: (target > 0).then(|| NewCredit {
+                supersedes: Some(old.id),
+                ..line("sla", target)
+            }),
+        },
+    }
+}
+
+/// A ledger line for a subscription that has no statement this run, shaped after its credit.
+fn line_like(old: &Credit, kind: &str, amount: i64, now: i64, caller: &Caller) -> NewCredit {
+    NewCredit {
+        kind: kind.into(),
+        status: "pending".into(),
+        subscription_id: old.subscription_id,
+        customer_id: old.customer_id,
+        period: old.period.clone(),
+        run_id: None,
+        amount_minor: amount,
+        currency: old.currency.clone(),
+        plan_key: old.plan_key.clone(),
+        plan_version: old.plan_version,
+        sla_target_percent: old.sla_target_percent.clone(),
+        uptime_percent: None,
+        eligible_seconds: None,
+        downtime_seconds: None,
+        credit_percent: None,
+        reason: Some("the subscription no longer falls in this period".into()),
+        supersedes: None,
+        adjusts: None,
+        created_at: now,
+        created_by: caller.subject.clone(),
+    }
 }
 
 fn sla_line(

@@ -252,6 +252,17 @@ fn plans_hold_every_setting(app: &TestApp) {
     assert_eq!(listed.body["items"][0]["key"], "pro");
 }
 
+fn a_plan_keeps_its_currency(app: &TestApp) {
+    app.component("api");
+    app.plan("pro", &["api"]);
+    let euro = app.post("/v1/plans/pro/versions", Role::Admin, &json!({
+        "effective_from": "2026-03", "price": {"amount": "280.00", "currency": "EUR"}, "sla_target_percent": "99.9"}));
+    assert_problem(&euro, 422, Some("price.currency"));
+    let huge = app.post("/v1/plans/pro/versions", Role::Admin, &json!({
+        "effective_from": "2026-03", "price": {"amount": "9999999999999999999999999999", "currency": "USD"}, "sla_target_percent": "99.9"}));
+    assert_problem(&huge, 422, Some("price.amount"));
+}
+
 fn plan_settings_are_validated(app: &TestApp) {
     app.component("api");
     let base = json!({
@@ -353,6 +364,7 @@ fn plan_settings_are_validated(app: &TestApp) {
 }
 
 crate::both!(
+    a_plan_keeps_its_currency,
     components_crud,
     groups_do_not_nest,
     deleting_a_referenced_component_is_a_conflict,

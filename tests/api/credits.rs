@@ -557,7 +557,62 @@ fn bulk_and_manual_edge_cases(app: &TestApp) {
     );
 }
 
+fn corrected_subscription_dates_withdraw_credits(app: &TestApp) {
+    worked_example(app);
+    app.customer("globex", Some("na"));
+    let sub = app.create(
+        "/v1/customers/globex/subscriptions",
+        json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+    );
+    run(app, "2026-01");
+    let acme = credits(app, "period=2026-01&customer=acme")[0]["id"]
+        .as_i64()
+        .unwrap();
+    post(
+        app,
+        Role::Support,
+        &format!("/v1/credits/{acme}/approve"),
+        json!({}),
+    );
+    post(
+        app,
+        Role::Billing,
+        &format!("/v1/credits/{acme}/apply"),
+        json!({"billing_reference": "inv-7"}),
+    );
+    // Both subscriptions really started in February.
+    let acme_sub = credits(app, "period=2026-01&customer=acme")[0]["subscription_id"]
+        .as_i64()
+        .unwrap();
+    for id in [acme_sub, sub["id"].as_i64().unwrap()] {
+        let r = app.patch(
+            &format!("/v1/subscriptions/{id}"),
+            Role::Admin,
+            &json!({"start": "2026-02-01T00:00:00Z"}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let summary = run(app, "2026-01");
+    assert_eq!(summary["subscriptions_evaluated"], 0);
+    assert_eq!(
+        counts(&summary),
+        [0, 0, 1, 1],
+        "globex's pending credit superseded, acme's applied one adjusted"
+    );
+    assert_eq!(summary["totals"], json!({"USD": "0.00"}));
+    let adjustment = credits(app, "period=2026-01&kind=adjustment");
+    assert_eq!(adjustment[0]["amount"]["amount"], "-30.00");
+    assert_eq!(adjustment[0]["adjusts"], acme);
+    assert!(credits(app, "period=2026-01&customer=globex&status=pending").is_empty());
+    assert_eq!(
+        counts(&run(app, "2026-01")),
+        [0, 1, 0, 0],
+        "settled: the applied credit and its adjustment stand"
+    );
+}
+
 crate::both!(
+    corrected_subscription_dates_withdraw_credits,
     bulk_and_manual_edge_cases,
     the_whole_month,
     illegal_transitions_are_conflicts,

@@ -127,6 +127,8 @@ fn statements_follow_zones_versions_and_proration(app: &TestApp) {
         422,
         None,
     );
+    let future = "/v1/customers/acme/statement?period=2026-01&as_of=2999-01-01T00:00:00Z";
+    assert_problem(&app.get(future, Role::Viewer), 422, Some("as_of"));
     assert_problem(
         &app.get(
             "/v1/customers/nobody/statement?period=2026-01",
