@@ -176,6 +176,12 @@ pub async fn statements(
         .map(|t| parse_instant("as_of", t))
         .transpose()?
         .unwrap_or_else(now);
+    if as_of > now() {
+        return Err(ApiError::invalid(
+            "as_of",
+            "cannot be in the future: open windows count up to now at most",
+        ));
+    }
     let format = format_of(&req);
     Ok(stream(
         &state,
