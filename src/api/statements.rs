@@ -246,7 +246,7 @@ pub async fn component_uptime_view(
         let filter = WindowFilter { components: Some(components), from: Some(from), to: Some(to.min(at)), ..WindowFilter::default() };
         let windows: Vec<crate::engine::Window> = store::overlapping(conn, &filter)?
             .into_iter()
-            .map(|w| crate::engine::Window { id: w.id, component: w.component, severity: w.severity, start: w.start, end: w.end, regions: vec![], customers: vec![] })
+            .map(crate::engine::Window::from)
             .collect();
         let rows: Vec<UptimeRow> = spans
             .into_iter()

@@ -13,18 +13,8 @@ use crate::engine::Severity;
 
 /// The component and, for a group, its members; a member is also hit by its group's windows.
 pub fn related_components(conn: &mut DbConnection, key: &str) -> Result<Vec<String>, ApiError> {
-    let all = store::component_groups(conn)?;
-    let Some((_, group)) = all.iter().find(|(k, _)| k == key) else {
-        return Err(ApiError::NotFound(format!("no component `{key}`")));
-    };
-    let mut keys: Vec<String> = all
-        .iter()
-        .filter(|(_, g)| g.as_deref() == Some(key))
-        .map(|(k, _)| k.clone())
-        .collect();
-    keys.push(key.to_owned());
-    keys.extend(group.clone());
-    Ok(keys)
+    store::related_keys(&store::component_groups(conn)?, key)
+        .ok_or_else(|| ApiError::NotFound(format!("no component `{key}`")))
 }
 
 /// `GET /v1/components/{key}/status`: the worst severity among windows open now; a group shows

@@ -485,3 +485,31 @@ pub fn component_has_windows(conn: &mut DbConnection, key: &str) -> QueryResult<
     ))
     .get_result(conn)
 }
+
+impl From<Window> for crate::engine::Window {
+    fn from(w: Window) -> crate::engine::Window {
+        crate::engine::Window {
+            id: w.id,
+            component: w.component,
+            severity: w.severity,
+            start: w.start,
+            end: w.end,
+            regions: w.regions,
+            customers: w.customers.into_iter().map(|(id, _)| id).collect(),
+        }
+    }
+}
+
+/// A component with its group's members (when it is a group) and its own group (when it is a
+/// member): whose windows a status page counts for it. `None` when there is no such component.
+pub fn related_keys(groups: &[(String, Option<String>)], key: &str) -> Option<Vec<String>> {
+    let (_, group) = groups.iter().find(|(k, _)| k == key)?;
+    let mut keys: Vec<String> = groups
+        .iter()
+        .filter(|(_, g)| g.as_deref() == Some(key))
+        .map(|(k, _)| k.clone())
+        .collect();
+    keys.push(key.to_owned());
+    keys.extend(group.clone());
+    Some(keys)
+}

@@ -300,25 +300,18 @@ pub fn uptime<W: Write>(
         by_component
             .entry(w.component.clone())
             .or_default()
-            .push(engine::Window {
-                id: w.id,
-                component: w.component,
-                severity: w.severity,
-                start: w.start,
-                end: w.end,
-                regions: vec![],
-                customers: vec![],
-            });
+            .push(w.into());
     }
+    let groups: Vec<(String, Option<String>)> = components
+        .iter()
+        .map(|c| (c.key.clone(), c.group_key.clone()))
+        .collect();
     let mut rows = Vec::with_capacity(components.len());
     for c in &components {
-        let related = components.iter().filter(|o| {
-            o.key == c.key
-                || o.group_key.as_deref() == Some(&c.key)
-                || c.group_key.as_deref() == Some(&o.key)
-        });
+        let related = incidents::related_keys(&groups, &c.key).unwrap_or_default();
         let windows: Vec<engine::Window> = related
-            .flat_map(|o| by_component.get(&o.key).cloned().unwrap_or_default())
+            .iter()
+            .flat_map(|key| by_component.get(key).cloned().unwrap_or_default())
             .collect();
         let u = component_uptime(span, as_of, &windows);
         rows.push(vec![

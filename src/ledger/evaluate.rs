@@ -122,15 +122,7 @@ impl PeriodInputs {
                 };
                 incidents::overlapping(conn, &filter)?
                     .into_iter()
-                    .map(|w| engine::Window {
-                        id: w.id,
-                        component: w.component,
-                        severity: w.severity,
-                        start: w.start,
-                        end: w.end,
-                        regions: w.regions,
-                        customers: w.customers.into_iter().map(|(id, _)| id).collect(),
-                    })
+                    .map(engine::Window::from)
                     .collect()
             }
         };
