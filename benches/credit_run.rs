@@ -15,6 +15,7 @@ mod seed;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use sla_ledger::auth::{Caller, Role};
+use sla_ledger::clock::Clock as _;
 use sla_ledger::db::Db;
 use sla_ledger::engine::Period;
 
@@ -83,7 +84,13 @@ fn child_run(url: &str) {
     let started = Instant::now();
     let summary = db
         .transaction(|conn| {
-            sla_ledger::ledger::run::run(conn, period, sla_ledger::db::now(), false, &caller)
+            sla_ledger::ledger::run::run(
+                conn,
+                period,
+                sla_ledger::clock::SystemClock.now(),
+                false,
+                &caller,
+            )
         })
         .expect("run");
     let seconds = started.elapsed().as_secs_f64();

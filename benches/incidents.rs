@@ -12,6 +12,7 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use sla_ledger::auth::{Caller, Role};
+use sla_ledger::clock::{Clock as _, SystemClock};
 use sla_ledger::db::Db;
 use sla_ledger::db::incidents::{self, IncidentFields, NewWindow, WindowFilter};
 use sla_ledger::engine::Severity;
@@ -58,7 +59,7 @@ fn run(backend: &str, url: &str) {
         create_components: true,
         ..apply::Options::default()
     };
-    let summary = apply::run(&db, &doc, &options, &caller).expect("import");
+    let summary = apply::run(&db, &doc, &options, &caller, SystemClock.now()).expect("import");
     let import_time = started.elapsed();
     assert_eq!(summary.windows_written, IMPORT_INCIDENTS * 10);
     println!(
@@ -69,7 +70,7 @@ fn run(backend: &str, url: &str) {
     );
 
     let started = Instant::now();
-    let again = apply::run(&db, &doc, &options, &caller).expect("re-import");
+    let again = apply::run(&db, &doc, &options, &caller, SystemClock.now()).expect("re-import");
     assert_eq!(again.windows_written, 0);
     println!(
         "{backend}: re-import of the same document (nothing written): {:.2} s",

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use clap::{Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::clock::Clock as _;
 use crate::config::{DatabaseSettings, JwtSettings, ServeSettings};
 use crate::db::Db;
 use crate::startup::Application;
@@ -63,9 +64,10 @@ pub enum Command {
         period: String,
         #[arg(long, value_enum, default_value = "csv")]
         format: ReportFormat,
-        /// credits: comma-separated statuses to include.
-        #[arg(long, default_value = "pending,approved,applied")]
-        status: String,
+        /// credits: comma-separated statuses to include [default: the statuses that count,
+        /// pending,approved,applied].
+        #[arg(long)]
+        status: Option<String>,
         /// credits: only approved credits, shaped for a billing system's balance import.
         #[arg(long)]
         balance: bool,
@@ -174,7 +176,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 subject: actor,
                 role: Role::Admin,
             };
-            let summary = crate::import::apply::run(&db, &doc, &options, &caller)
+            let now = crate::clock::SystemClock.now();
+            let summary = crate::import::apply::run(&db, &doc, &options, &caller, now)
                 .map_err(|e| e.to_string())?;
             println!(
                 "{}",
@@ -195,7 +198,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 subject: actor,
                 role: Role::Billing,
             };
-            let now = crate::db::now();
+            let now = crate::clock::SystemClock.now();
             let summary = db
                 .transaction(|conn| crate::ledger::run::run(conn, period, now, dry_run, &caller))
                 .map_err(|e| e.to_string())?;
@@ -224,10 +227,12 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let db = migrated(&db)?;
             let mut conn = db.conn().map_err(|e| e.to_string())?;
             let out = std::io::BufWriter::new(std::io::stdout().lock());
-            let now = crate::db::now();
+            let now = crate::clock::SystemClock.now();
             match report {
                 ReportKind::Credits => {
-                    let statuses: Vec<String> = status.split(',').map(str::to_owned).collect();
+                    let statuses =
+                        crate::domain::credit::parse_statuses("--status", status.as_deref())
+                            .map_err(|e| e.to_string())?;
                     reports::credits(&mut conn, period, &statuses, balance, format, out)
                 }
                 ReportKind::Statements => reports::statements(&mut conn, period, now, format, out),

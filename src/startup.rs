@@ -1,6 +1,7 @@
 //! Builds the HTTP server on a listener, so tests can bind port 0.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -8,6 +9,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
 use crate::auth::Keys;
+use crate::clock::Clock;
 use crate::config::ServeSettings;
 use crate::db::Db;
 
@@ -23,11 +25,23 @@ impl Application {
         keys: Keys,
         settings: &ServeSettings,
     ) -> std::io::Result<Application> {
+        Application::build_with_clock(listener, db, keys, settings, crate::clock::system())
+    }
+
+    /// As `build`, with the clock the service reads "now" from (tests set their own).
+    pub fn build_with_clock(
+        listener: TcpListener,
+        db: Db,
+        keys: Keys,
+        settings: &ServeSettings,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Application> {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db,
             body_limit: settings.body_limit,
             import_limit: settings.import_limit,
+            clock,
         });
         let keys = web::Data::new(keys);
         let mut server = HttpServer::new(move || {

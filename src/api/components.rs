@@ -1,19 +1,18 @@
 //! `/v1/components`: the parts of the product that can fail.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::extract::JsonBody;
 use super::pagination;
-use super::write::{Answer, change, read};
+use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::audit::{self, snapshot};
+use crate::db::audit::snapshot;
 use crate::db::catalog::{self, Component};
-use crate::db::{DbConnection, now};
 use crate::domain::{format_instant, parse_description, parse_external_id, parse_key, parse_name};
+use crate::ledger::catalog as ledger;
 
 #[derive(Serialize)]
 pub struct ComponentView {
@@ -92,7 +91,7 @@ pub async fn get(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let component = read(&state, move |conn| existing(conn, &key)).await?;
+    let component = read(&state, move |conn| Ok(ledger::component(conn, &key)?)).await?;
     Ok(HttpResponse::Ok().json(ComponentView::from(component)))
 }
 
@@ -120,38 +119,16 @@ pub async fn create(
         created_at: 0,
         updated_at: 0,
     };
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            check_group(conn, &component)?;
-            if catalog::find_component(conn, &component.key)?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "component `{}` already exists",
-                    component.key
-                )));
-            }
-            let at = now();
-            let component = Component {
-                created_at: at,
-                updated_at: at,
-                ..component.clone()
-            };
-            catalog::insert_component(conn, &component)?;
-            let view = snapshot(&ComponentView::from(component.clone()));
-            audit::record(
-                conn,
-                caller,
-                "component.create",
-                &component.key,
-                None,
-                Some(&view),
-            )?;
-            Ok((StatusCode::CREATED, view))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let component = Component {
+            created_at: ctx.now,
+            updated_at: ctx.now,
+            ..component.clone()
+        };
+        ledger::create_component(conn, &component)?;
+        let after = snapshot(&ComponentView::from(component.clone()));
+        Ok(Changed::created("component.create", &component.key, after))
+    })
     .await
 }
 
@@ -186,44 +163,21 @@ pub async fn update(
                 .transpose()
         })
         .transpose()?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = existing(conn, &key)?;
-            let mut after = before.clone();
-            if let Some(name) = &name {
-                after.name = name.clone();
-            }
-            if let Some(description) = &description {
-                after.description = description.clone();
-            }
-            if let Some(group) = &group {
-                after.group_key = group.clone();
-            }
-            if let Some(external_id) = &external_id {
-                after.external_id = external_id.clone();
-            }
-            check_group(conn, &after)?;
-            after.updated_at = now();
-            catalog::update_component(conn, &after)?;
-            let (before, after) = (
-                snapshot(&ComponentView::from(before)),
-                snapshot(&ComponentView::from(after)),
-            );
-            audit::record(
-                conn,
-                caller,
-                "component.update",
-                &key,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok((StatusCode::OK, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let before = ledger::component(conn, &key)?;
+        let after = Component {
+            name: name.clone().unwrap_or(before.name.clone()),
+            description: description.clone().unwrap_or(before.description.clone()),
+            group_key: group.clone().unwrap_or(before.group_key.clone()),
+            external_id: external_id.clone().unwrap_or(before.external_id.clone()),
+            updated_at: ctx.now,
+            ..before.clone()
+        };
+        ledger::update_component(conn, &after)?;
+        let before = snapshot(&ComponentView::from(before));
+        let after = snapshot(&ComponentView::from(after));
+        Ok(Changed::updated("component.update", &key, before, after))
+    })
     .await
 }
 
@@ -235,66 +189,15 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(
-        &state,
-        &req,
-        &caller,
-        fingerprint,
-        move |conn, caller| -> Result<Answer, ApiError> {
-            let before = existing(conn, &key)?;
-            if catalog::count_members(conn, &key)? > 0 {
-                return Err(ApiError::Conflict(format!(
-                    "component `{key}` is the group of other components"
-                )));
-            }
-            if catalog::component_in_plans(conn, &key)? {
-                return Err(ApiError::Conflict(format!(
-                    "component `{key}` is covered by a plan version"
-                )));
-            }
-            if crate::db::incidents::component_has_windows(conn, &key)? {
-                return Err(ApiError::Conflict(format!(
-                    "component `{key}` has impact windows"
-                )));
-            }
-            catalog::delete_component(conn, &key)?;
-            let before = snapshot(&ComponentView::from(before));
-            audit::record(conn, caller, "component.delete", &key, Some(&before), None)?;
-            Ok((StatusCode::OK, json!({ "deleted": key })))
-        },
-    )
+    change(&state, &req, &caller, fingerprint, move |conn, _| {
+        let before = ledger::delete_component(conn, &key)?;
+        let before = snapshot(&ComponentView::from(before));
+        Ok(Changed::deleted(
+            "component.delete",
+            &key,
+            before,
+            json!({ "deleted": key }),
+        ))
+    })
     .await
-}
-
-fn existing(conn: &mut DbConnection, key: &str) -> Result<Component, ApiError> {
-    catalog::find_component(conn, key)?
-        .ok_or_else(|| ApiError::NotFound(format!("no component `{key}`")))
-}
-
-/// A group is a component with no parent; groups do not nest (SPEC §1).
-fn check_group(conn: &mut DbConnection, c: &Component) -> Result<(), ApiError> {
-    let Some(group) = &c.group_key else {
-        return Ok(());
-    };
-    if *group == c.key {
-        return Err(ApiError::invalid(
-            "group",
-            "a component cannot be its own group",
-        ));
-    }
-    let parent = catalog::find_component(conn, group)?
-        .ok_or_else(|| ApiError::invalid("group", format!("no component `{group}`")))?;
-    if parent.group_key.is_some() {
-        return Err(ApiError::invalid(
-            "group",
-            format!("`{group}` belongs to a group itself; groups do not nest"),
-        ));
-    }
-    if catalog::count_members(conn, &c.key)? > 0 {
-        return Err(ApiError::invalid(
-            "group",
-            format!("`{}` is a group itself; groups do not nest", c.key),
-        ));
-    }
-    Ok(())
 }

@@ -7,24 +7,12 @@ use serde::{Deserialize, Serialize};
 use super::extract::JsonBody;
 use super::pagination;
 use super::statements::parse_period;
-use super::write::{change, read};
+use super::write::{Changed, change, read, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::credits::{self, Run};
-use crate::db::now;
 use crate::domain::format_instant;
-use crate::ledger::run::{RunError, run};
-
-impl From<RunError> for ApiError {
-    fn from(e: RunError) -> ApiError {
-        match e {
-            RunError::NotEnded { .. } | RunError::Raced(_) => ApiError::Conflict(e.to_string()),
-            RunError::Evaluate(inner) => inner.into(),
-            RunError::Db(db) => db.into(),
-            RunError::Store(db) => db.into(),
-        }
-    }
-}
+use crate::ledger::run::run;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,25 +64,19 @@ pub async fn create(
     let period = parse_period("period", &body.value.period)?;
     let dry_run = body.value.dry_run;
     if dry_run {
+        let now = request_time(&req);
         let summary = read(&state, move |conn| {
-            Ok(run(conn, period, now(), true, &caller)?)
+            Ok(run(conn, period, now, true, &caller)?)
         })
         .await?;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let summary = run(conn, period, now(), false, caller)?;
-            Ok((
-                StatusCode::CREATED,
-                serde_json::to_value(summary).map_err(ApiError::internal)?,
-            ))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        // The run audits its own credits, a chunk at a time.
+        let summary = run(conn, period, ctx.now, false, &ctx.caller)?;
+        let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
+        Ok(Changed::new(StatusCode::CREATED, body, Vec::new()))
+    })
     .await
 }
 

@@ -1,7 +1,6 @@
 //! `/v1/credits`: the ledger. Viewers read; support approves, voids and adds manual credits;
 //! support and billing mark credits applied (SPEC §6, §7).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -9,24 +8,23 @@ use serde_json::{Value, json};
 use super::extract::JsonBody;
 use super::pagination;
 use super::statements::parse_period;
-use super::write::{change, read};
+use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::audit::{self, Filter as AuditFilter};
-use crate::db::credits::{self, Credit, NewCredit};
-use crate::db::{DbConnection, customers, now};
+use crate::db::credits::{self, Credit};
+use crate::db::{DbConnection, customers};
+use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::plan::MoneyInput;
 use crate::domain::{Money, format_instant, parse_decimal};
-use crate::engine::percent_of_fee;
-use crate::ledger::evaluate::{Scope, evaluate};
-use crate::ledger::lifecycle::STATUSES;
+use crate::ledger::credits::{self as ledger, ManualAmount, ManualCredit};
 use crate::ledger::run::display;
 
 #[derive(Serialize)]
 pub struct CreditView {
     id: i64,
-    kind: String,
-    status: String,
+    kind: CreditKind,
+    status: CreditStatus,
     customer: String,
     subscription_id: i64,
     period: String,
@@ -91,8 +89,7 @@ pub fn view(c: Credit, customer: String) -> CreditView {
 }
 
 pub(super) fn load(conn: &mut DbConnection, id: i64) -> Result<(Credit, CreditView), ApiError> {
-    let credit =
-        credits::find(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no credit {id}")))?;
+    let credit = ledger::credit(conn, id)?;
     let customer = customers::customer_by_id(conn, credit.customer_id)?.external_id;
     Ok((credit.clone(), view(credit, customer)))
 }
@@ -107,22 +104,6 @@ pub struct ListQuery {
     run: Option<i64>,
     limit: Option<i64>,
     after: Option<String>,
-}
-
-const KINDS: [&str; 3] = ["sla", "adjustment", "manual"];
-
-fn one_of(
-    field: &str,
-    value: Option<String>,
-    allowed: &[&str],
-) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::invalid(
-            field,
-            format!("`{v}` is not one of {}", allowed.join(", ")),
-        )),
-        other => Ok(other),
-    }
 }
 
 pub async fn list(
@@ -140,8 +121,11 @@ pub async fn list(
             .map(|p| parse_period("period", p))
             .transpose()?
             .map(|p| p.to_string()),
-        status: one_of("status", q.status, &STATUSES)?,
-        kind: one_of("kind", q.kind, &KINDS)?,
+        status: q
+            .status
+            .map(|s| CreditStatus::parse("status", &s))
+            .transpose()?,
+        kind: q.kind.map(|k| CreditKind::parse("kind", &k)).transpose()?,
         customer: q.customer,
         run_id: q.run,
     };
@@ -178,7 +162,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ManualCredit {
+pub struct ManualCreditBody {
     subscription_id: i64,
     period: String,
     reason: String,
@@ -191,7 +175,7 @@ pub async fn create_manual(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
-    body: JsonBody<ManualCredit>,
+    body: JsonBody<ManualCreditBody>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
     let period = parse_period("period", &input.period)?;
@@ -209,67 +193,27 @@ pub async fn create_manual(
             )
         })
         .transpose()?;
-    if percent.is_some() == input.amount.is_some() {
-        return Err(ApiError::invalid(
-            "percent",
-            "give either percent or amount",
-        ));
-    }
-    let amount = input.amount;
-    let subscription_id = input.subscription_id;
-    change(&state, &req, &caller, body.fingerprint, move |conn, caller| {
-        let subscription = customers::find_subscription(conn, subscription_id)?
-            .ok_or_else(|| ApiError::invalid("subscription_id", format!("no subscription {subscription_id}")))?;
-        let evaluated = evaluate(conn, period, now(), Scope::Customer(subscription.customer_id))?
-            .into_iter()
-            .find(|e| e.subscription.id == subscription_id)
-            .ok_or_else(|| ApiError::invalid("period", format!("subscription {subscription_id} is not active in {period} under a plan version")))?;
-        let currency = evaluated.spec.price.currency.clone();
-        let amount_minor = match (&amount, percent) {
-            (Some(m), _) => {
-                let money = Money::parse("amount", &m.amount, &m.currency)?;
-                if money.currency.code() != currency {
-                    return Err(ApiError::invalid("amount.currency", format!("must be {currency}, the subscription's currency")));
-                }
-                money.minor
-            }
-            (None, Some(p)) => percent_of_fee(evaluated.statement.fee_minor, p),
-            (None, None) => 0,
-        };
-        if amount_minor <= 0 {
-            let field = if percent.is_some() { "percent" } else { "amount" };
-            return Err(ApiError::invalid(field, "a manual credit must be more than zero"));
+    let amount = match (input.amount, percent) {
+        (Some(m), None) => ManualAmount::Fixed(Money::parse("amount", &m.amount, &m.currency)?),
+        (None, Some(p)) => ManualAmount::Percent(p),
+        _ => {
+            return Err(ApiError::invalid(
+                "percent",
+                "give either percent or amount",
+            ));
         }
-        let credit = NewCredit {
-            kind: "manual".into(),
-            status: "pending".into(),
-            subscription_id,
-            customer_id: subscription.customer_id,
-            period: period.to_string(),
-            run_id: None,
-            amount_minor,
-            currency,
-            plan_key: subscription.plan_key.clone(),
-            plan_version: evaluated.plan_version,
-            sla_target_percent: evaluated.spec.sla_target_percent.to_string(),
-            uptime_percent: None,
-            eligible_seconds: None,
-            downtime_seconds: None,
-            credit_percent: percent.map(|p| p.normalize().to_string()),
-            reason: Some(reason.clone()),
-            supersedes: None,
-            adjusts: None,
-            created_at: now(),
-            created_by: caller.subject.clone(),
-        };
-        let id = credits::insert(conn, std::slice::from_ref(&credit))?
-            .first()
-            .copied()
-            .ok_or_else(|| ApiError::Conflict("the credit was not written".into()))?;
+    };
+    let manual = ManualCredit {
+        subscription_id: input.subscription_id,
+        period,
+        reason,
+        amount,
+    };
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let id = ledger::add_manual(conn, &manual, &ctx.caller.subject, ctx.now)?;
         let (_, after) = load(conn, id)?;
         let after = serde_json::to_value(after).map_err(ApiError::internal)?;
-        audit::record(conn, caller, "credit.create", &id.to_string(), None, Some(&after))?;
-        Ok((StatusCode::CREATED, after))
+        Ok(Changed::created("credit.create", id, after))
     })
     .await
 }

@@ -1,17 +1,16 @@
 //! `/v1/customers`: the billing system's customers.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::extract::JsonBody;
 use super::pagination;
-use super::write::{change, read};
+use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::audit::{self, snapshot};
+use crate::db::DbConnection;
+use crate::db::audit::snapshot;
 use crate::db::customers::{self as store, Customer, CustomerFields};
-use crate::db::{DbConnection, now};
 use crate::domain::{format_instant, parse_external_id, parse_region};
 
 #[derive(Serialize)]
@@ -109,40 +108,25 @@ pub async fn create(
         .as_deref()
         .map(|r| parse_region("region", r))
         .transpose()?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            if store::find_customer(conn, &external_id)?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "customer `{external_id}` already exists"
-                )));
-            }
-            let at = now();
-            store::insert_customer(
-                conn,
-                &CustomerFields {
-                    external_id: &external_id,
-                    name: &name,
-                    region: region.as_deref(),
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?;
-            let after = snapshot(&CustomerView::from(existing(conn, &external_id)?));
-            audit::record(
-                conn,
-                caller,
-                "customer.create",
-                &external_id,
-                None,
-                Some(&after),
-            )?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        if store::find_customer(conn, &external_id)?.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "customer `{external_id}` already exists"
+            )));
+        }
+        store::insert_customer(
+            conn,
+            &CustomerFields {
+                external_id: &external_id,
+                name: &name,
+                region: region.as_deref(),
+                created_at: ctx.now,
+                updated_at: ctx.now,
+            },
+        )?;
+        let after = snapshot(&CustomerView::from(existing(conn, &external_id)?));
+        Ok(Changed::created("customer.create", &external_id, after))
+    })
     .await
 }
 
@@ -164,38 +148,29 @@ pub async fn update(
         .region
         .map(|r| r.as_deref().map(|r| parse_region("region", r)).transpose())
         .transpose()?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = existing(conn, &external_id)?;
-            let region = region.clone().unwrap_or_else(|| before.region.clone());
-            store::update_customer(
-                conn,
-                before.id,
-                &CustomerFields {
-                    external_id: &before.external_id,
-                    name: name.as_deref().unwrap_or(&before.name),
-                    region: region.as_deref(),
-                    created_at: before.created_at,
-                    updated_at: now(),
-                },
-            )?;
-            let after = snapshot(&CustomerView::from(existing(conn, &external_id)?));
-            let before = snapshot(&CustomerView::from(before));
-            audit::record(
-                conn,
-                caller,
-                "customer.update",
-                &external_id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok((StatusCode::OK, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let before = existing(conn, &external_id)?;
+        let region = region.clone().unwrap_or_else(|| before.region.clone());
+        store::update_customer(
+            conn,
+            before.id,
+            &CustomerFields {
+                external_id: &before.external_id,
+                name: name.as_deref().unwrap_or(&before.name),
+                region: region.as_deref(),
+                created_at: before.created_at,
+                updated_at: ctx.now,
+            },
+        )?;
+        let after = snapshot(&CustomerView::from(existing(conn, &external_id)?));
+        let before = snapshot(&CustomerView::from(before));
+        Ok(Changed::updated(
+            "customer.update",
+            &external_id,
+            before,
+            after,
+        ))
+    })
     .await
 }
 

@@ -7,6 +7,11 @@ use serde::Serialize;
 
 use crate::db::DbError;
 use crate::domain::Invalid;
+use crate::import::apply::ApplyError;
+use crate::ledger::LedgerError;
+use crate::ledger::evaluate::EvaluateError;
+use crate::ledger::lifecycle::Illegal;
+use crate::ledger::run::RunError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -134,8 +139,8 @@ impl From<DieselError> for ApiError {
     fn from(e: DieselError) -> ApiError {
         match e {
             DieselError::NotFound => ApiError::NotFound("no such resource".into()),
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                ApiError::Conflict(format!("already exists ({})", info.message()))
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, ref info) => {
+                ApiError::Conflict(constraint_message(info.as_ref()).into())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::Conflict("other records still refer to this one".into())
@@ -146,6 +151,63 @@ impl From<DieselError> for ApiError {
             other => ApiError::internal(other),
         }
     }
+}
+
+/// The unique constraints a client can run into, by their PostgreSQL name and the columns SQLite
+/// names, each with a stable message (the backend's own wording never reaches the client).
+const UNIQUE: &[(&str, &str, &str)] = &[
+    (
+        "components_pkey",
+        "components.key",
+        "a component with this key exists",
+    ),
+    (
+        "components_external_id_key",
+        "components.external_id",
+        "a component with this external_id exists",
+    ),
+    ("plans_pkey", "plans.key", "a plan with this key exists"),
+    (
+        "plan_versions_plan_key_version_key",
+        "plan_versions.plan_key, plan_versions.version",
+        "this plan version was added meanwhile; try again",
+    ),
+    (
+        "plan_versions_plan_key_effective_from_key",
+        "plan_versions.plan_key, plan_versions.effective_from",
+        "the plan has a version effective from this period",
+    ),
+    (
+        "customers_external_id_key",
+        "customers.external_id",
+        "a customer with this external_id exists",
+    ),
+    (
+        "incidents_external_id_key",
+        "incidents.external_id",
+        "an incident with this external_id exists",
+    ),
+    (
+        "credits_one_current_sla",
+        "credits.subscription_id, credits.period",
+        "the subscription has a current SLA credit for this period",
+    ),
+];
+
+fn constraint_message(
+    info: &(dyn diesel::result::DatabaseErrorInformation + Send + Sync),
+) -> &'static str {
+    let by_name = |(name, _, _): &&(&str, &str, &str)| info.constraint_name() == Some(*name);
+    let by_columns = |(_, columns, _): &&(&str, &str, &str)| {
+        info.message().strip_prefix("UNIQUE constraint failed: ") == Some(*columns)
+    };
+    UNIQUE
+        .iter()
+        .find(by_name)
+        .or_else(|| UNIQUE.iter().find(by_columns))
+        .map_or("a record with these values exists", |(_, _, message)| {
+            message
+        })
 }
 
 impl From<DbError> for ApiError {
@@ -160,5 +222,57 @@ impl From<DbError> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> ApiError {
         ApiError::internal(e)
+    }
+}
+
+impl From<RunError> for ApiError {
+    fn from(e: RunError) -> ApiError {
+        match e {
+            RunError::NotEnded { .. } | RunError::Raced(_) => ApiError::Conflict(e.to_string()),
+            RunError::Evaluate(inner) => inner.into(),
+            RunError::Db(db) => db.into(),
+            RunError::Store(db) => db.into(),
+        }
+    }
+}
+
+impl From<Illegal> for ApiError {
+    fn from(e: Illegal) -> ApiError {
+        ApiError::Conflict(e.to_string())
+    }
+}
+
+impl From<EvaluateError> for ApiError {
+    fn from(e: EvaluateError) -> ApiError {
+        match e {
+            EvaluateError::Db(db) => db.into(),
+            EvaluateError::Currency(..) => ApiError::Conflict(e.to_string()),
+            EvaluateError::Stored { .. } | EvaluateError::Engine(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<ApplyError> for ApiError {
+    fn from(e: ApplyError) -> ApiError {
+        match e {
+            ApplyError::UnknownComponents(_) => ApiError::invalid("components", e.to_string()),
+            ApplyError::Invalid(invalid) => ApiError::Invalid(invalid),
+            ApplyError::Conflict(why) => ApiError::Conflict(why),
+            ApplyError::Db(db) => db.into(),
+            ApplyError::Store(db) => db.into(),
+            ApplyError::DryRun(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<LedgerError> for ApiError {
+    fn from(e: LedgerError) -> ApiError {
+        match e {
+            LedgerError::NotFound(why) => ApiError::NotFound(why),
+            LedgerError::Conflict(why) => ApiError::Conflict(why),
+            LedgerError::Invalid(invalid) => ApiError::Invalid(invalid),
+            LedgerError::Db(db) => db.into(),
+            LedgerError::Evaluate(inner) => inner.into(),
+        }
     }
 }

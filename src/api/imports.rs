@@ -5,10 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::extract::RawBody;
-use super::write::change;
+use super::write::{Changed, change, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::import::apply::{self, ApplyError, Options};
+use crate::import::apply::{self, Options};
 use crate::import::statuspage;
 
 #[derive(Deserialize)]
@@ -18,19 +18,6 @@ pub struct ImportQuery {
     /// Comma-separated regions that scope every imported window.
     regions: Option<String>,
     dry_run: Option<bool>,
-}
-
-impl From<ApplyError> for ApiError {
-    fn from(e: ApplyError) -> ApiError {
-        match e {
-            ApplyError::UnknownComponents(_) => ApiError::invalid("components", e.to_string()),
-            ApplyError::Invalid(invalid) => ApiError::Invalid(invalid),
-            ApplyError::Conflict(why) => ApiError::Conflict(why),
-            ApplyError::Db(db) => db.into(),
-            ApplyError::Store(db) => db.into(),
-            ApplyError::DryRun(_) => ApiError::internal(e),
-        }
-    }
 }
 
 pub async fn statuspage(
@@ -52,21 +39,14 @@ pub async fn statuspage(
         statuspage::parse(&body.bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     if options.dry_run {
         let db = state.db.clone();
-        let summary = web::block(move || apply::run(&db, &doc, &options, &caller)).await??;
+        let at = request_time(&req);
+        let summary = web::block(move || apply::run(&db, &doc, &options, &caller, at)).await??;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let summary = apply::apply(conn, &doc, &options, caller)?;
-            Ok((
-                StatusCode::OK,
-                serde_json::to_value(summary).map_err(ApiError::internal)?,
-            ))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let (summary, audit) = apply::apply(conn, &doc, &options, ctx.now)?;
+        let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
+        Ok(Changed::new(StatusCode::OK, body, audit))
+    })
     .await
 }

@@ -1,6 +1,5 @@
 //! `/v1/incidents`: incidents, listed and filtered, with their impact windows.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -9,14 +8,14 @@ use super::extract::JsonBody;
 use super::pagination;
 use super::status::related_components;
 use super::windows::{check_open, checked_of, resolve};
-use super::write::{Answer, change, read};
+use super::write::{Changed, change, read, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::audit::{self, snapshot};
+use crate::db::DbConnection;
+use crate::db::audit::snapshot;
 use crate::db::incidents::{
     self as store, Incident, IncidentChanges, IncidentFields, Window, WindowFilter,
 };
-use crate::db::{DbConnection, now};
 use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
 use crate::domain::{format_instant, parse_external_id, parse_instant};
 use crate::engine::Severity;
@@ -197,7 +196,7 @@ pub async fn create(
             "an incident needs at least one impact window",
         ));
     }
-    let at = now();
+    let at = request_time(&req);
     let checked = new
         .windows
         .iter()
@@ -208,48 +207,33 @@ pub async fn create(
     for (i, w) in checked.iter().enumerate() {
         check_open(status.as_str(), w, &format!("windows[{i}].end"))?;
     }
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let windows = checked
-                .iter()
-                .enumerate()
-                .map(|(i, w)| resolve(conn, w, &format!("windows[{i}].")))
-                .collect::<Result<Vec<_>, _>>()?;
-            if let Some(e) = &external_id
-                && !store::incidents_by_external_id(conn, std::slice::from_ref(e))?.is_empty()
-            {
-                return Err(ApiError::Conflict(format!(
-                    "an incident with external_id `{e}` exists"
-                )));
-            }
-            let at = now();
-            let id = store::insert_incident(
-                conn,
-                &IncidentFields {
-                    title: &title,
-                    status: status.as_str(),
-                    external_id: external_id.as_deref(),
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?;
-            store::insert_windows(conn, id, &windows)?;
-            let after = snapshot(&load(conn, id)?);
-            audit::record(
-                conn,
-                caller,
-                "incident.create",
-                &id.to_string(),
-                None,
-                Some(&after),
-            )?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let windows = checked
+            .iter()
+            .enumerate()
+            .map(|(i, w)| resolve(conn, w, &format!("windows[{i}].")))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(e) = &external_id
+            && !store::incidents_by_external_id(conn, std::slice::from_ref(e))?.is_empty()
+        {
+            return Err(ApiError::Conflict(format!(
+                "an incident with external_id `{e}` exists"
+            )));
+        }
+        let id = store::insert_incident(
+            conn,
+            &IncidentFields {
+                title: &title,
+                status: status.as_str(),
+                external_id: external_id.as_deref(),
+                created_at: ctx.now,
+                updated_at: ctx.now,
+            },
+        )?;
+        store::insert_windows(conn, id, &windows)?;
+        let after = snapshot(&load(conn, id)?);
+        Ok(Changed::created("incident.create", id, after))
+    })
     .await
 }
 
@@ -287,49 +271,43 @@ pub async fn update(
         ));
     }
     let status = patch.status;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = load(conn, id)?;
-            let windows = store::windows_of(conn, &[id])?;
-            let open: Vec<&Window> = windows.iter().filter(|w| w.end.is_none()).collect();
-            if status.is_some_and(IncidentStatus::is_closed) && !open.is_empty() {
-                let end = end.ok_or_else(|| {
-                    ApiError::invalid(
-                        "end",
-                        format!("is needed to close the {} open window(s)", open.len()),
-                    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let before = load(conn, id)?;
+        let windows = store::windows_of(conn, &[id])?;
+        let open: Vec<&Window> = windows.iter().filter(|w| w.end.is_none()).collect();
+        if status.is_some_and(IncidentStatus::is_closed) && !open.is_empty() {
+            let end = end.ok_or_else(|| {
+                ApiError::invalid(
+                    "end",
+                    format!("is needed to close the {} open window(s)", open.len()),
+                )
+            })?;
+            for w in &open {
+                let closed = CheckedWindow {
+                    end: Some(end),
+                    ..checked_of(w)
+                };
+                closed.check_times("", ctx.now).map_err(|e| {
+                    ApiError::invalid("end", format!("closing window {}: {}", w.id, e.reason))
                 })?;
-                for w in &open {
-                    let closed = CheckedWindow {
-                        end: Some(end),
-                        ..checked_of(w)
-                    };
-                    closed.check_times("", now()).map_err(|e| {
-                        ApiError::invalid("end", format!("closing window {}: {}", w.id, e.reason))
-                    })?;
-                }
-                store::close_open_windows(conn, id, end)?;
             }
-            store::update_incident(
-                conn,
-                id,
-                &IncidentChanges {
-                    title: title.as_deref().unwrap_or(&before.title),
-                    status: status.map(IncidentStatus::as_str).unwrap_or(&before.status),
-                    external_id: external_id
-                        .clone()
-                        .unwrap_or(before.external_id.clone())
-                        .as_deref(),
-                    updated_at: now(),
-                },
-            )?;
-            audited(conn, caller, "incident.update", id, &before)
-        },
-    )
+            store::close_open_windows(conn, id, end)?;
+        }
+        store::update_incident(
+            conn,
+            id,
+            &IncidentChanges {
+                title: title.as_deref().unwrap_or(&before.title),
+                status: status.map(IncidentStatus::as_str).unwrap_or(&before.status),
+                external_id: external_id
+                    .clone()
+                    .unwrap_or(before.external_id.clone())
+                    .as_deref(),
+                updated_at: ctx.now,
+            },
+        )?;
+        audited(conn, "incident.update", id, &before)
+    })
     .await
 }
 
@@ -341,44 +319,26 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(
-        &state,
-        &req,
-        &caller,
-        fingerprint,
-        move |conn, caller| -> Result<Answer, ApiError> {
-            let before = snapshot(&load(conn, id)?);
-            store::delete_incident(conn, id)?;
-            audit::record(
-                conn,
-                caller,
-                "incident.delete",
-                &id.to_string(),
-                Some(&before),
-                None,
-            )?;
-            Ok((StatusCode::OK, json!({ "deleted": id })))
-        },
-    )
+    change(&state, &req, &caller, fingerprint, move |conn, _| {
+        let before = snapshot(&load(conn, id)?);
+        store::delete_incident(conn, id)?;
+        Ok(Changed::deleted(
+            "incident.delete",
+            id,
+            before,
+            json!({ "deleted": id }),
+        ))
+    })
     .await
 }
 
-/// Audits a change to an incident and answers with the incident after it.
+/// Answers with the incident after a change, audited with `before`.
 pub(super) fn audited(
     conn: &mut DbConnection,
-    caller: &Caller,
-    action: &str,
+    action: &'static str,
     id: i64,
     before: &IncidentView,
-) -> Result<Answer, ApiError> {
+) -> Result<Changed, ApiError> {
     let after = snapshot(&load(conn, id)?);
-    audit::record(
-        conn,
-        caller,
-        action,
-        &id.to_string(),
-        Some(&snapshot(before)),
-        Some(&after),
-    )?;
-    Ok((StatusCode::OK, after))
+    Ok(Changed::updated(action, id, snapshot(before), after))
 }

@@ -24,7 +24,10 @@ mod write;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, guard, web};
 
+use std::sync::Arc;
+
 use crate::auth::Access;
+use crate::clock::Clock;
 use crate::db::Db;
 pub use error::ApiError;
 
@@ -34,6 +37,8 @@ pub struct AppState {
     pub body_limit: usize,
     /// Status-page documents can be far larger than other bodies.
     pub import_limit: usize,
+    /// Read once per request (`write::request_time`).
+    pub clock: Arc<dyn Clock>,
 }
 
 pub struct Route {

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::JsonBody;
 use super::pagination;
-use super::write::{change, read};
+use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::audit::{self, snapshot};
+use crate::db::DbConnection;
+use crate::db::audit::snapshot;
 use crate::db::catalog::{self, NewPlanVersion, Plan, VersionWithComponents};
-use crate::db::{DbConnection, now};
 use crate::domain::plan::{PlanVersionSpec, VersionInput};
 use crate::domain::{Money, format_instant, parse_key};
 
@@ -127,31 +127,24 @@ pub async fn create(
         created_at: 0,
     };
     let version = new.version.validate("version.")?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            if catalog::find_plan(conn, &plan.key)?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "plan `{}` already exists",
-                    plan.key
-                )));
-            }
-            catalog::insert_plan(
-                conn,
-                &Plan {
-                    created_at: now(),
-                    ..plan.clone()
-                },
-            )?;
-            write_version(conn, &plan.key, 1, &version, "version.")?;
-            let after = snapshot(&load(conn, &plan.key)?);
-            audit::record(conn, caller, "plan.create", &plan.key, None, Some(&after))?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        if catalog::find_plan(conn, &plan.key)?.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "plan `{}` already exists",
+                plan.key
+            )));
+        }
+        catalog::insert_plan(
+            conn,
+            &Plan {
+                created_at: ctx.now,
+                ..plan.clone()
+            },
+        )?;
+        write_version(conn, &plan.key, 1, &version, "version.", ctx.now)?;
+        let after = snapshot(&load(conn, &plan.key)?);
+        Ok(Changed::created("plan.create", &plan.key, after))
+    })
     .await
 }
 
@@ -164,52 +157,42 @@ pub async fn add_version(
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let version = body.value.validate("")?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = load(conn, &key)?;
-            if let Some(last) = before.versions.last() {
-                let latest = last
-                    .spec
-                    .as_ref()
-                    .map(|s| s.effective_from.as_str())
-                    .unwrap_or_default();
-                if version.effective_from.as_str() <= latest {
-                    return Err(ApiError::invalid(
-                        "effective_from",
-                        format!("must be later than the latest version's {latest}"),
-                    ));
-                }
-                // Fee overrides and ledger lines are in the plan's currency; it does not change.
-                let currency = last
-                    .spec
-                    .as_ref()
-                    .map(|s| s.price.currency.as_str())
-                    .unwrap_or_default();
-                if version.price.currency != currency {
-                    return Err(ApiError::invalid(
-                        "price.currency",
-                        format!("must be {currency}, the plan's currency"),
-                    ));
-                }
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let before = load(conn, &key)?;
+        if let Some(last) = before.versions.last() {
+            let latest = last
+                .spec
+                .as_ref()
+                .map(|s| s.effective_from.as_str())
+                .unwrap_or_default();
+            if version.effective_from.as_str() <= latest {
+                return Err(ApiError::invalid(
+                    "effective_from",
+                    format!("must be later than the latest version's {latest}"),
+                ));
             }
-            let number = before.versions.last().map_or(1, |v| v.version + 1);
-            write_version(conn, &key, number, &version, "")?;
-            let after = snapshot(&load(conn, &key)?);
-            audit::record(
-                conn,
-                caller,
-                "plan.add_version",
-                &key,
-                Some(&snapshot(&before)),
-                Some(&after),
-            )?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
+            // Fee overrides and ledger lines are in the plan's currency; it does not change.
+            let currency = last
+                .spec
+                .as_ref()
+                .map(|s| s.price.currency.as_str())
+                .unwrap_or_default();
+            if version.price.currency != currency {
+                return Err(ApiError::invalid(
+                    "price.currency",
+                    format!("must be {currency}, the plan's currency"),
+                ));
+            }
+        }
+        let number = before.versions.last().map_or(1, |v| v.version + 1);
+        write_version(conn, &key, number, &version, "", ctx.now)?;
+        let after = snapshot(&load(conn, &key)?);
+        let changed = Changed::updated("plan.add_version", &key, snapshot(&before), after);
+        Ok(Changed {
+            status: StatusCode::CREATED,
+            ..changed
+        })
+    })
     .await
 }
 
@@ -219,6 +202,7 @@ fn write_version(
     number: i32,
     v: &PlanVersionSpec,
     prefix: &str,
+    at: i64,
 ) -> Result<(), ApiError> {
     let price = Money::parse("price", &v.price.amount, &v.price.currency)?;
     let unknown = catalog::unknown_components(conn, &v.components)?;
@@ -239,7 +223,7 @@ fn write_version(
             price_minor: price.minor,
             currency: price.currency.code(),
             terms: &terms,
-            created_at: now(),
+            created_at: at,
         },
         &v.components,
     )?;

@@ -10,13 +10,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::statements::parse_period;
+use super::statements::{as_of_param, parse_period};
+use super::write::request_time;
 use super::{ApiError, AppState};
-use crate::db::{DbConnection, now};
-use crate::domain::parse_instant;
+use crate::db::DbConnection;
+use crate::domain::credit::parse_statuses;
 use crate::export::Format;
 use crate::export::reports::{self, ReportError};
-use crate::ledger::lifecycle::STATUSES;
 
 fn format_of(req: &HttpRequest) -> Format {
     let wants_json = req
@@ -128,24 +128,8 @@ pub async fn credits(
             ));
         }
     };
-    let statuses: Vec<String> = match &q.status {
-        // By default the credits that count, so the amounts add up to the run's totals.
-        None => ["pending", "approved", "applied"]
-            .map(str::to_owned)
-            .to_vec(),
-        Some(list) => list
-            .split(',')
-            .enumerate()
-            .map(|(i, s)| {
-                STATUSES.contains(&s).then(|| s.to_owned()).ok_or_else(|| {
-                    ApiError::invalid(
-                        format!("status[{i}]"),
-                        format!("`{s}` is not one of {}", STATUSES.join(", ")),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    // By default the credits that count, so the amounts add up to the run's totals.
+    let statuses = parse_statuses("status", q.status.as_deref())?;
     let name = if balance {
         format!("balance-{period}")
     } else {
@@ -170,18 +154,7 @@ pub async fn statements(
     q: web::Query<StatementsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &q.period)?;
-    let as_of = q
-        .as_of
-        .as_deref()
-        .map(|t| parse_instant("as_of", t))
-        .transpose()?
-        .unwrap_or_else(now);
-    if as_of > now() {
-        return Err(ApiError::invalid(
-            "as_of",
-            "cannot be in the future: open windows count up to now at most",
-        ));
-    }
+    let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
     let format = format_of(&req);
     Ok(stream(
         &state,
@@ -209,10 +182,11 @@ pub async fn uptime(
         ApiError::invalid("timezone", format!("`{tz_name}` is not an IANA time zone"))
     })?;
     let format = format_of(&req);
+    let now = request_time(&req);
     Ok(stream(
         &state,
         &format!("uptime-{period}"),
         format,
-        move |conn, out| reports::uptime(conn, period, tz, now(), format, out),
+        move |conn, out| reports::uptime(conn, period, tz, now, format, out),
     ))
 }

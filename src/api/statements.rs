@@ -3,30 +3,19 @@
 
 use std::str::FromStr;
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::status::related_components;
-use super::write::read;
+use super::write::{read, request_time};
 use super::{ApiError, AppState};
 use crate::db::incidents::{self as store, WindowFilter};
-use crate::db::now;
 use crate::domain::plan::MoneyInput;
 use crate::domain::{format_instant, parse_instant};
 use crate::engine::status_page::{component_uptime, days_ending};
 use crate::engine::{NoCredit, Period, Span, minutes_display};
-use crate::ledger::evaluate::{EvaluateError, Evaluated, Scope, evaluate};
-
-impl From<EvaluateError> for ApiError {
-    fn from(e: EvaluateError) -> ApiError {
-        match e {
-            EvaluateError::Db(db) => db.into(),
-            EvaluateError::Currency(..) => ApiError::Conflict(e.to_string()),
-            EvaluateError::Stored { .. } | EvaluateError::Engine(_) => ApiError::internal(e),
-        }
-    }
-}
+use crate::ledger::evaluate::{Evaluated, Scope, evaluate};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -147,25 +136,30 @@ pub fn parse_period(field: &str, value: &str) -> Result<Period, ApiError> {
     Period::parse(value).map_err(|e| ApiError::invalid(field, format!("`{value}`: {e}")))
 }
 
-/// `GET /v1/customers/{external_id}/statement?period=YYYY-MM[&as_of=…]`
-pub async fn customer_statement(
-    state: web::Data<AppState>,
-    external_id: web::Path<String>,
-    q: web::Query<StatementQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let period = parse_period("period", &q.period)?;
-    let as_of = q
-        .as_of
-        .as_deref()
-        .map(|t| parse_instant("as_of", t))
-        .transpose()?
-        .unwrap_or_else(now);
-    if as_of > now() {
+/// `as_of`: now when absent; never in the future (open windows count up to now at most).
+pub fn as_of_param(value: Option<&str>, now: i64) -> Result<i64, ApiError> {
+    let Some(value) = value else {
+        return Ok(now);
+    };
+    let as_of = parse_instant("as_of", value)?;
+    if as_of > now {
         return Err(ApiError::invalid(
             "as_of",
             "cannot be in the future: open windows count up to now at most",
         ));
     }
+    Ok(as_of)
+}
+
+/// `GET /v1/customers/{external_id}/statement?period=YYYY-MM[&as_of=…]`
+pub async fn customer_statement(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    external_id: web::Path<String>,
+    q: web::Query<StatementQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let period = parse_period("period", &q.period)?;
+    let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
     let external_id = external_id.into_inner();
     let statement = read(&state, move |conn| {
         let customer = super::customers::existing(conn, &external_id)?;
@@ -213,6 +207,7 @@ struct MinutesRow {
 /// group counts its members'.
 pub async fn component_uptime_view(
     state: web::Data<AppState>,
+    req: HttpRequest,
     key: web::Path<String>,
     q: web::Query<UptimeQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -220,7 +215,7 @@ pub async fn component_uptime_view(
     let tz = chrono_tz::Tz::from_str(&tz_name).map_err(|_| {
         ApiError::invalid("timezone", format!("`{tz_name}` is not an IANA time zone"))
     })?;
-    let at = now();
+    let at = request_time(&req);
     let spans: Vec<(String, Span)> = match (&q.period, q.days) {
         (Some(period), None) => {
             let period = parse_period("period", period)?;

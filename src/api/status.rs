@@ -1,13 +1,13 @@
 //! `GET /v1/components/{key}/status`: what a status page shows now.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use super::incidents::WindowView;
-use super::write::read;
+use super::write::{read, request_time};
 use super::{ApiError, AppState};
+use crate::db::DbConnection;
 use crate::db::incidents::{self as store, Window, WindowFilter};
-use crate::db::{DbConnection, now};
 use crate::domain::format_instant;
 use crate::engine::Severity;
 
@@ -21,10 +21,11 @@ pub fn related_components(conn: &mut DbConnection, key: &str) -> Result<Vec<Stri
 /// the worst of its members.
 pub async fn component_status(
     state: web::Data<AppState>,
+    req: HttpRequest,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let at = now();
+    let at = request_time(&req);
     let (status, windows) = read(&state, move |conn| {
         let components = related_components(conn, &key)?;
         let filter = WindowFilter {

@@ -1,19 +1,18 @@
 //! Subscriptions: a customer on a plan from `start` to an optional `end`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::customers::existing as existing_customer;
 use super::extract::JsonBody;
 use super::pagination;
-use super::write::{change, read};
+use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::audit::{self, snapshot};
+use crate::db::DbConnection;
+use crate::db::audit::snapshot;
 use crate::db::catalog;
 use crate::db::customers::{self as store, Subscription, SubscriptionFields};
-use crate::db::{DbConnection, now};
 use crate::domain::plan::{MoneyInput, same_currency};
 use crate::domain::{Currency, Money, format_instant, parse_instant};
 
@@ -130,41 +129,27 @@ pub async fn create(
         .map(|m| Money::parse("fee_override", &m.amount, &m.currency))
         .transpose()?;
     let plan = new.plan;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let customer = existing_customer(conn, &external_id)?;
-            check_fee(conn, &plan, fee)?;
-            let at = now();
-            let id = store::insert_subscription(
-                conn,
-                &SubscriptionFields {
-                    customer_id: customer.id,
-                    plan_key: &plan,
-                    start_at: start,
-                    end_at: end,
-                    fee_override_minor: fee.map(|m| m.minor),
-                    fee_override_currency: fee.map(|m| m.currency.code()),
-                    created_at: at,
-                    updated_at: at,
-                },
-            )?;
-            let saved = existing(conn, id)?;
-            let after = snapshot(&view(conn, saved)?);
-            audit::record(
-                conn,
-                caller,
-                "subscription.create",
-                &id.to_string(),
-                None,
-                Some(&after),
-            )?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let customer = existing_customer(conn, &external_id)?;
+        check_fee(conn, &plan, fee)?;
+        let at = ctx.now;
+        let id = store::insert_subscription(
+            conn,
+            &SubscriptionFields {
+                customer_id: customer.id,
+                plan_key: &plan,
+                start_at: start,
+                end_at: end,
+                fee_override_minor: fee.map(|m| m.minor),
+                fee_override_currency: fee.map(|m| m.currency.code()),
+                created_at: at,
+                updated_at: at,
+            },
+        )?;
+        let saved = existing(conn, id)?;
+        let after = snapshot(&view(conn, saved)?);
+        Ok(Changed::created("subscription.create", id, after))
+    })
     .await
 }
 
@@ -193,57 +178,43 @@ pub async fn update(
                 .transpose()
         })
         .transpose()?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = existing(conn, id)?;
-            let start = start.unwrap_or(before.start_at);
-            let end = end.unwrap_or(before.end_at);
-            check_span(start, end)?;
-            let (fee_minor, fee_currency) = match fee {
-                Some(fee) => {
-                    check_fee(conn, &before.plan_key, fee)?;
-                    (
-                        fee.map(|m| m.minor),
-                        fee.map(|m| m.currency.code().to_owned()),
-                    )
-                }
-                None => (
-                    before.fee_override_minor,
-                    before.fee_override_currency.clone(),
-                ),
-            };
-            store::update_subscription(
-                conn,
-                id,
-                &SubscriptionFields {
-                    customer_id: before.customer_id,
-                    plan_key: &before.plan_key,
-                    start_at: start,
-                    end_at: end,
-                    fee_override_minor: fee_minor,
-                    fee_override_currency: fee_currency.as_deref(),
-                    created_at: before.created_at,
-                    updated_at: now(),
-                },
-            )?;
-            let before = snapshot(&view(conn, before)?);
-            let saved = existing(conn, id)?;
-            let after = snapshot(&view(conn, saved)?);
-            audit::record(
-                conn,
-                caller,
-                "subscription.update",
-                &id.to_string(),
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok((StatusCode::OK, after))
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let before = existing(conn, id)?;
+        let start = start.unwrap_or(before.start_at);
+        let end = end.unwrap_or(before.end_at);
+        check_span(start, end)?;
+        let (fee_minor, fee_currency) = match fee {
+            Some(fee) => {
+                check_fee(conn, &before.plan_key, fee)?;
+                (
+                    fee.map(|m| m.minor),
+                    fee.map(|m| m.currency.code().to_owned()),
+                )
+            }
+            None => (
+                before.fee_override_minor,
+                before.fee_override_currency.clone(),
+            ),
+        };
+        store::update_subscription(
+            conn,
+            id,
+            &SubscriptionFields {
+                customer_id: before.customer_id,
+                plan_key: &before.plan_key,
+                start_at: start,
+                end_at: end,
+                fee_override_minor: fee_minor,
+                fee_override_currency: fee_currency.as_deref(),
+                created_at: before.created_at,
+                updated_at: ctx.now,
+            },
+        )?;
+        let before = snapshot(&view(conn, before)?);
+        let saved = existing(conn, id)?;
+        let after = snapshot(&view(conn, saved)?);
+        Ok(Changed::updated("subscription.update", id, before, after))
+    })
     .await
 }
 

@@ -6,11 +6,11 @@ use serde::Deserialize;
 
 use super::extract::JsonBody;
 use super::incidents::{audited, load};
-use super::write::change;
+use super::write::{Changed, change, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::incidents::{self as store, NewWindow, Window};
-use crate::db::{DbConnection, catalog, customers, now};
+use crate::db::{DbConnection, catalog, customers};
 use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
 use crate::domain::{format_instant, parse_instant};
 use crate::engine::Severity;
@@ -72,21 +72,18 @@ pub async fn add_window(
     body: JsonBody<WindowInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let checked = body.value.check("", now())?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = load(conn, id)?;
-            check_open(&before.status, &checked, "end")?;
-            let window = resolve(conn, &checked, "")?;
-            store::insert_windows(conn, id, &[window])?;
-            let (_, after) = audited(conn, caller, "incident.add_window", id, &before)?;
-            Ok((StatusCode::CREATED, after))
-        },
-    )
+    let checked = body.value.check("", request_time(&req))?;
+    change(&state, &req, &caller, body.fingerprint, move |conn, _| {
+        let before = load(conn, id)?;
+        check_open(&before.status, &checked, "end")?;
+        let window = resolve(conn, &checked, "")?;
+        store::insert_windows(conn, id, &[window])?;
+        let changed = audited(conn, "incident.add_window", id, &before)?;
+        Ok(Changed {
+            status: StatusCode::CREATED,
+            ..changed
+        })
+    })
     .await
 }
 
@@ -108,34 +105,28 @@ pub async fn update_window(
         .end
         .map(|e| e.as_deref().map(|e| parse_instant("end", e)).transpose())
         .transpose()?;
-    change(
-        &state,
-        &req,
-        &caller,
-        body.fingerprint,
-        move |conn, caller| {
-            let before = load(conn, id)?;
-            let current = window_of(conn, id, window_id)?;
-            let mut merged = WindowInput {
-                component: patch.component.clone().unwrap_or(current.component.clone()),
-                severity: patch.severity.unwrap_or(current.severity),
-                start: String::new(),
-                end: None,
-                regions: patch.regions.clone().unwrap_or(current.regions.clone()),
-                customers: patch
-                    .customers
-                    .clone()
-                    .unwrap_or(current.customers.iter().map(|(_, e)| e.clone()).collect()),
-            };
-            merged.start = format_instant(start.unwrap_or(current.start));
-            merged.end = end.unwrap_or(current.end).map(format_instant);
-            let checked = merged.check("", now())?;
-            check_open(&before.status, &checked, "end")?;
-            let window = resolve(conn, &checked, "")?;
-            store::update_window(conn, window_id, &window)?;
-            audited(conn, caller, "incident.update_window", id, &before)
-        },
-    )
+    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+        let before = load(conn, id)?;
+        let current = window_of(conn, id, window_id)?;
+        let mut merged = WindowInput {
+            component: patch.component.clone().unwrap_or(current.component.clone()),
+            severity: patch.severity.unwrap_or(current.severity),
+            start: String::new(),
+            end: None,
+            regions: patch.regions.clone().unwrap_or(current.regions.clone()),
+            customers: patch
+                .customers
+                .clone()
+                .unwrap_or(current.customers.iter().map(|(_, e)| e.clone()).collect()),
+        };
+        merged.start = format_instant(start.unwrap_or(current.start));
+        merged.end = end.unwrap_or(current.end).map(format_instant);
+        let checked = merged.check("", ctx.now)?;
+        check_open(&before.status, &checked, "end")?;
+        let window = resolve(conn, &checked, "")?;
+        store::update_window(conn, window_id, &window)?;
+        audited(conn, "incident.update_window", id, &before)
+    })
     .await
 }
 
@@ -147,7 +138,7 @@ pub async fn delete_window(
 ) -> Result<HttpResponse, ApiError> {
     let (id, window_id) = path.into_inner();
     let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(&state, &req, &caller, fingerprint, move |conn, caller| {
+    change(&state, &req, &caller, fingerprint, move |conn, _| {
         let before = load(conn, id)?;
         window_of(conn, id, window_id)?;
         if before.windows.len() == 1 {
@@ -156,7 +147,7 @@ pub async fn delete_window(
             ));
         }
         store::delete_windows(conn, &[window_id])?;
-        audited(conn, caller, "incident.delete_window", id, &before)
+        audited(conn, "incident.delete_window", id, &before)
     })
     .await
 }

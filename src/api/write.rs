@@ -2,21 +2,107 @@
 //! the stored answer for its `Idempotency-Key`, so a retry replays and a failure leaves nothing.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::Value;
 
 use super::extract::idempotency_key;
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::{DbConnection, idempotency};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{DbConnection, DbError, idempotency};
 
-/// The answer of a change: status and JSON body.
-pub type Answer = (StatusCode, Value);
+/// Who changes, and the one instant the whole request works with.
+pub struct Ctx {
+    pub caller: Caller,
+    pub now: i64,
+}
+
+/// What a change did: its answer, and the audit entries that describe it.
+pub struct Changed {
+    pub status: StatusCode,
+    pub body: Value,
+    pub audit: Vec<AuditEntry>,
+}
+
+impl Changed {
+    pub fn new(status: StatusCode, body: Value, audit: Vec<AuditEntry>) -> Changed {
+        Changed {
+            status,
+            body,
+            audit,
+        }
+    }
+
+    /// 201 with the new record, audited as created.
+    pub fn created(action: &'static str, id: impl ToString, after: Value) -> Changed {
+        let entry = AuditEntry::new(action, id, None, Some(after.clone()));
+        Changed::new(StatusCode::CREATED, after, vec![entry])
+    }
+
+    /// 200 with the record after the change, audited with before and after.
+    pub fn updated(
+        action: &'static str,
+        id: impl ToString,
+        before: Value,
+        after: Value,
+    ) -> Changed {
+        let entry = AuditEntry::new(action, id, Some(before), Some(after.clone()));
+        Changed::new(StatusCode::OK, after, vec![entry])
+    }
+
+    /// 200 with `body`, audited as deleted.
+    pub fn deleted(action: &'static str, id: impl ToString, before: Value, body: Value) -> Changed {
+        let entry = AuditEntry::new(action, id, Some(before), None);
+        Changed::new(StatusCode::OK, body, vec![entry])
+    }
+}
+
+/// The instant this request works with: read from the service's clock once, then kept.
+pub fn request_time(req: &HttpRequest) -> i64 {
+    #[derive(Clone, Copy)]
+    struct RequestTime(i64);
+    if let Some(t) = req.extensions().get::<RequestTime>() {
+        return t.0;
+    }
+    let now = req
+        .app_data::<web::Data<AppState>>()
+        .map_or_else(|| crate::clock::SystemClock.now(), |s| s.clock.now());
+    req.extensions_mut().insert(RequestTime(now));
+    now
+}
+
+use crate::clock::Clock as _;
 
 enum Attempt {
     Done(Answer),
     Replay(Answer),
+}
+
+type Answer = (StatusCode, Value);
+
+/// Why an attempt failed: an answer for the client, or a lost race for the idempotency key.
+enum Failure {
+    Api(ApiError),
+    KeyRace,
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure::Api(e)
+    }
+}
+
+impl From<DieselError> for Failure {
+    fn from(e: DieselError) -> Failure {
+        Failure::Api(e.into())
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Failure {
+        Failure::Api(e.into())
+    }
 }
 
 pub async fn change<F>(
@@ -27,20 +113,27 @@ pub async fn change<F>(
     f: F,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: Fn(&mut DbConnection, &Caller) -> Result<Answer, ApiError> + Send + 'static,
+    F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError> + Send + 'static,
 {
     let key = idempotency_key(req)?;
     let state = state.clone();
-    let caller = caller.clone();
+    let ctx = Ctx {
+        caller: caller.clone(),
+        now: request_time(req),
+    };
     let attempt = web::block(move || {
-        let first = attempt(&state, &caller, key.as_deref(), &fingerprint, &f);
-        match first {
+        let key = key.as_deref();
+        match attempt(&state, &ctx, key, &fingerprint, &f) {
             // Another request with this key committed first: answer with its response.
-            Err(ApiError::Conflict(_)) if key.is_some() => {
-                attempt(&state, &caller, key.as_deref(), &fingerprint, &f)
-            }
+            Err(Failure::KeyRace) => attempt(&state, &ctx, key, &fingerprint, &f),
             other => other,
         }
+        .map_err(|failure| match failure {
+            Failure::Api(e) => e,
+            Failure::KeyRace => {
+                ApiError::Conflict("a request with this Idempotency-Key is in flight".into())
+            }
+        })
     })
     .await??;
     Ok(match attempt {
@@ -53,45 +146,53 @@ where
 
 fn attempt<F>(
     state: &AppState,
-    caller: &Caller,
+    ctx: &Ctx,
     key: Option<&str>,
     fingerprint: &str,
     f: &F,
-) -> Result<Attempt, ApiError>
+) -> Result<Attempt, Failure>
 where
-    F: Fn(&mut DbConnection, &Caller) -> Result<Answer, ApiError>,
+    F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError>,
 {
     state.db.transaction(|conn| {
-        let Some(key) = key else {
-            return f(conn, caller).map(Attempt::Done);
-        };
-        if let Some(stored) = idempotency::find(conn, &caller.subject, key)? {
+        let subject = &ctx.caller.subject;
+        if let Some(key) = key
+            && let Some(stored) = idempotency::find(conn, subject, key, ctx.now)?
+        {
             if stored.request_hash != fingerprint {
                 return Err(ApiError::invalid(
                     "Idempotency-Key",
                     "was already used with a different request",
-                ));
+                )
+                .into());
             }
             let status = StatusCode::from_u16(stored.status as u16).unwrap_or(StatusCode::OK);
             let body = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
             return Ok(Attempt::Replay((status, body)));
         }
-        let (status, body) = f(conn, caller)?;
-        let stored = idempotency::Stored {
-            subject: caller.subject.clone(),
-            key: key.to_owned(),
-            request_hash: fingerprint.to_owned(),
-            status: i32::from(status.as_u16()),
-            body: body.to_string(),
-            created_at: crate::db::now(),
-        };
-        idempotency::store(conn, &stored).map_err(|e| match e {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::Conflict("a request with this Idempotency-Key is in flight".into())
-            }
-            other => other.into(),
-        })?;
-        Ok(Attempt::Done((status, body)))
+        if let Some(key) = key {
+            let claim = idempotency::Stored {
+                subject: subject.clone(),
+                key: key.to_owned(),
+                request_hash: fingerprint.to_owned(),
+                status: 0,
+                body: String::new(),
+                created_at: ctx.now,
+            };
+            idempotency::claim(conn, &claim).map_err(|e| match e {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                    Failure::KeyRace
+                }
+                other => other.into(),
+            })?;
+        }
+        let changed = f(conn, ctx)?;
+        audit::record_all(conn, &ctx.caller, ctx.now, &changed.audit)?;
+        if let Some(key) = key {
+            let status = i32::from(changed.status.as_u16());
+            idempotency::answer(conn, subject, key, status, &changed.body.to_string())?;
+        }
+        Ok(Attempt::Done((changed.status, changed.body)))
     })
 }
 

@@ -36,29 +36,34 @@ pub struct Entry {
     pub after: Option<String>,
 }
 
-/// Records one change. `action` reads like `component.create`.
-pub fn record(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    action: &str,
-    entity_id: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-) -> QueryResult<()> {
-    let entity = action.split('.').next().unwrap_or(action);
-    diesel::insert_into(audit_log::table)
-        .values(NewEntry {
-            at: super::now(),
-            actor: &caller.subject,
-            role: caller.role.as_str(),
+/// One change to audit: `action` reads like `component.create`; its entity is the part before
+/// the dot.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub action: &'static str,
+    pub entity_id: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl AuditEntry {
+    pub fn new(
+        action: &'static str,
+        entity_id: impl ToString,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> AuditEntry {
+        AuditEntry {
             action,
-            entity,
-            entity_id,
-            before: before.map(Value::to_string),
-            after: after.map(Value::to_string),
-        })
-        .execute(conn)?;
-    Ok(())
+            entity_id: entity_id.to_string(),
+            before,
+            after,
+        }
+    }
+
+    fn entity(&self) -> &'static str {
+        self.action.split('.').next().unwrap_or(self.action)
+    }
 }
 
 #[derive(Default)]
@@ -109,24 +114,24 @@ pub fn snapshot(record: &impl Serialize) -> Value {
     serde_json::to_value(record).unwrap_or(Value::Null)
 }
 
-/// Records many changes in a few statements (imports).
+/// Records changes made by `caller` at `at`, in a few statements.
 pub fn record_all(
     conn: &mut DbConnection,
     caller: &Caller,
-    entries: &[(&str, String, Option<Value>, Option<Value>)],
+    at: i64,
+    entries: &[AuditEntry],
 ) -> QueryResult<()> {
-    let at = super::now();
     let rows: Vec<NewEntry<'_>> = entries
         .iter()
-        .map(|(action, entity_id, before, after)| NewEntry {
+        .map(|e| NewEntry {
             at,
             actor: &caller.subject,
             role: caller.role.as_str(),
-            action,
-            entity: action.split('.').next().unwrap_or(action),
-            entity_id,
-            before: before.as_ref().map(Value::to_string),
-            after: after.as_ref().map(Value::to_string),
+            action: e.action,
+            entity: e.entity(),
+            entity_id: &e.entity_id,
+            before: e.before.as_ref().map(Value::to_string),
+            after: e.after.as_ref().map(Value::to_string),
         })
         .collect();
     for chunk in rows.chunks(1000) {

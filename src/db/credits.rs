@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{credit_runs, credits, customers};
+use crate::domain::credit::{CreditKind, CreditStatus};
 
 const CHUNK: usize = 1000;
 
@@ -12,8 +13,8 @@ const CHUNK: usize = 1000;
 #[diesel(table_name = credits)]
 pub struct Credit {
     pub id: i64,
-    pub kind: String,
-    pub status: String,
+    pub kind: CreditKind,
+    pub status: CreditStatus,
     pub subscription_id: i64,
     pub customer_id: i64,
     pub period: String,
@@ -45,8 +46,8 @@ pub struct Credit {
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = credits)]
 pub struct NewCredit {
-    pub kind: String,
-    pub status: String,
+    pub kind: CreditKind,
+    pub status: CreditStatus,
     pub subscription_id: i64,
     pub customer_id: i64,
     pub period: String,
@@ -71,7 +72,7 @@ pub struct NewCredit {
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = credits)]
 pub struct Transition {
-    pub status: Option<String>,
+    pub status: Option<CreditStatus>,
     pub approved_at: Option<i64>,
     pub approved_by: Option<String>,
     pub applied_at: Option<i64>,
@@ -105,7 +106,7 @@ pub fn insert(conn: &mut DbConnection, rows: &[NewCredit]) -> QueryResult<Vec<i6
 pub fn transition(
     conn: &mut DbConnection,
     ids: &[i64],
-    from: &[&str],
+    from: &[CreditStatus],
     change: &Transition,
 ) -> QueryResult<usize> {
     let mut moved = 0;
@@ -147,7 +148,7 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> 
 pub fn live_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Credit>> {
     credits::table
         .filter(credits::period.eq(period))
-        .filter(credits::status.eq_any(["pending", "approved", "applied"]))
+        .filter(credits::status.eq_any(CreditStatus::COUNTING))
         .order(credits::id)
         .select(Credit::as_select())
         .load(conn)
@@ -157,8 +158,8 @@ pub fn live_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<
 pub fn voided_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Credit>> {
     credits::table
         .filter(credits::period.eq(period))
-        .filter(credits::status.eq("void"))
-        .filter(credits::kind.eq_any(["sla", "adjustment"]))
+        .filter(credits::status.eq(CreditStatus::Void))
+        .filter(credits::kind.eq_any([CreditKind::Sla, CreditKind::Adjustment]))
         .order(credits::id)
         .select(Credit::as_select())
         .load(conn)
@@ -167,8 +168,8 @@ pub fn voided_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Ve
 #[derive(Default)]
 pub struct Filter {
     pub period: Option<String>,
-    pub status: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<CreditStatus>,
+    pub kind: Option<CreditKind>,
     pub customer: Option<String>,
     pub run_id: Option<i64>,
 }
@@ -189,11 +190,11 @@ pub fn list(
     if let Some(v) = &filter.period {
         query = query.filter(credits::period.eq(v.clone()));
     }
-    if let Some(v) = &filter.status {
-        query = query.filter(credits::status.eq(v.clone()));
+    if let Some(v) = filter.status {
+        query = query.filter(credits::status.eq(v));
     }
-    if let Some(v) = &filter.kind {
-        query = query.filter(credits::kind.eq(v.clone()));
+    if let Some(v) = filter.kind {
+        query = query.filter(credits::kind.eq(v));
     }
     if let Some(v) = &filter.customer {
         query = query.filter(customers::external_id.eq(v.clone()));
@@ -205,7 +206,11 @@ pub fn list(
 }
 
 /// Ids of a period's credits in a status.
-pub fn ids_in(conn: &mut DbConnection, period: &str, status: &str) -> QueryResult<Vec<i64>> {
+pub fn ids_in(
+    conn: &mut DbConnection,
+    period: &str,
+    status: CreditStatus,
+) -> QueryResult<Vec<i64>> {
     credits::table
         .filter(credits::period.eq(period))
         .filter(credits::status.eq(status))
@@ -279,7 +284,7 @@ pub fn list_runs(
 pub fn report_page(
     conn: &mut DbConnection,
     period: &str,
-    statuses: &[String],
+    statuses: &[CreditStatus],
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<(Credit, String, String)>> {

@@ -1,6 +1,6 @@
 //! Incident statuses and the checks every impact window passes (SPEC §1–§2).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{Invalid, check_range, parse_external_id, parse_instant, parse_region};
 use crate::engine::Severity;
@@ -10,36 +10,18 @@ pub const MAX_WINDOW_SECONDS: i64 = 366 * 24 * 3600;
 /// An outage may not start further in the future than this; maintenance may.
 pub const FUTURE_SLACK_SECONDS: i64 = 5 * 60;
 
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentStatus {
-    Investigating,
-    Identified,
-    Monitoring,
-    Resolved,
-    Postmortem,
+crate::text_enum! {
+    /// Where an incident stands (SPEC §1).
+    IncidentStatus {
+        Investigating => "investigating",
+        Identified => "identified",
+        Monitoring => "monitoring",
+        Resolved => "resolved",
+        Postmortem => "postmortem",
+    }
 }
 
 impl IncidentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentStatus::Investigating => "investigating",
-            IncidentStatus::Identified => "identified",
-            IncidentStatus::Monitoring => "monitoring",
-            IncidentStatus::Resolved => "resolved",
-            IncidentStatus::Postmortem => "postmortem",
-        }
-    }
-
-    pub fn parse(field: &str, value: &str) -> Result<IncidentStatus, Invalid> {
-        serde_json::from_value(serde_json::Value::String(value.to_owned())).map_err(|_| {
-            Invalid::new(
-                field,
-                format!("`{value}` is not one of investigating, identified, monitoring, resolved, postmortem"),
-            )
-        })
-    }
-
     pub fn is_closed(self) -> bool {
         matches!(self, IncidentStatus::Resolved | IncidentStatus::Postmortem)
     }

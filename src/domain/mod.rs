@@ -1,11 +1,13 @@
 //! Validated values that arrive from outside. Each `parse` names the field it rejects, so the API
 //! can answer a 422 that says exactly what to fix.
 
+pub mod credit;
 mod decimal;
 pub mod incident;
 mod key;
 mod money;
 pub mod plan;
+mod text_enum;
 mod time;
 
 pub use decimal::parse_decimal;

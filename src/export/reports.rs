@@ -11,6 +11,7 @@ use crate::db::DbConnection;
 use crate::db::catalog::{self, Component};
 use crate::db::credits::{self, Credit};
 use crate::db::incidents::{self, WindowFilter};
+use crate::domain::credit::CreditStatus;
 use crate::domain::format_instant;
 use crate::engine::status_page::component_uptime;
 use crate::engine::{self, Period, minutes_display};
@@ -82,8 +83,8 @@ fn credit_row(c: Credit, external_id: String, name: String) -> Vec<Cell> {
         .and_then(|d| d.parse::<Decimal>().ok());
     vec![
         Cell::Int(c.id),
-        Cell::text(c.kind),
-        Cell::text(c.status),
+        Cell::text(c.kind.as_str()),
+        Cell::text(c.status.as_str()),
         Cell::text(external_id),
         Cell::text(name),
         Cell::Int(c.subscription_id),
@@ -155,14 +156,14 @@ fn balance_row(c: Credit, external_id: String, _name: String) -> Vec<Cell> {
 pub fn credits<W: Write>(
     conn: &mut DbConnection,
     period: Period,
-    statuses: &[String],
+    statuses: &[CreditStatus],
     balance: bool,
     format: Format,
     out: W,
 ) -> Result<(), ReportError> {
     let label = period.to_string();
-    let statuses: Vec<String> = if balance {
-        vec!["approved".into()]
+    let statuses = if balance {
+        vec![CreditStatus::Approved]
     } else {
         statuses.to_vec()
     };

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use super::statuspage::{Document, ImportedIncident};
 use crate::auth::Caller;
+use crate::db::DbConnection;
+use crate::db::audit::{self, AuditEntry};
 use crate::db::catalog::{self, Component};
 use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, NewWindow};
-use crate::db::{DbConnection, audit, now};
 use crate::domain::incident::CheckedWindow;
 use crate::domain::{
     Invalid, format_instant, parse_external_id, parse_key, parse_name, parse_region,
@@ -94,14 +95,15 @@ pub fn run(
     doc: &Document,
     options: &Options,
     caller: &Caller,
+    at: i64,
 ) -> Result<Summary, ApplyError> {
     let outcome = db.transaction(|conn| {
-        let summary = apply(conn, doc, options, caller)?;
+        let (summary, entries) = apply(conn, doc, options, at)?;
         if options.dry_run {
-            Err(ApplyError::DryRun(summary))
-        } else {
-            Ok(summary)
+            return Err(ApplyError::DryRun(summary));
         }
+        audit::record_all(conn, caller, at, &entries)?;
+        Ok(summary)
     });
     match outcome {
         Err(ApplyError::DryRun(summary)) => Ok(summary),
@@ -109,18 +111,20 @@ pub fn run(
     }
 }
 
+/// Imports `doc` at `at`; yields what it did and the audit entries that describe it.
 pub fn apply(
     conn: &mut DbConnection,
     doc: &Document,
     options: &Options,
-    caller: &Caller,
-) -> Result<Summary, ApplyError> {
+    at: i64,
+) -> Result<(Summary, Vec<AuditEntry>), ApplyError> {
     let mut summary = Summary {
         page_id: doc.page_id.clone(),
         dry_run: options.dry_run,
         ..Summary::default()
     };
-    let keys = match_components(conn, doc, options, caller, &mut summary)?;
+    let mut audit_entries = Vec::new();
+    let keys = match_components(conn, doc, options, at, &mut summary, &mut audit_entries)?;
     let external_ids: Vec<String> = doc
         .incidents
         .iter()
@@ -135,9 +139,7 @@ pub fn apply(
             .or_default()
             .push(w.as_new());
     }
-    let at = now();
     let mut to_write: Vec<(i64, NewWindow)> = Vec::new();
-    let mut audit_entries = Vec::new();
     for (incident, external_id) in doc.incidents.iter().zip(&external_ids) {
         parse_name(&format!("incident {external_id}: name"), &incident.title)?;
         parse_external_id(&format!("incident {external_id}: id"), external_id)?;
@@ -169,9 +171,9 @@ pub fn apply(
                 store::update_incident(conn, row.id, &changes)?;
                 summary.incidents_updated += 1;
                 let before = json!({ "title": row.title, "status": row.status, "windows": stored.iter().map(window_json).collect::<Vec<_>>() });
-                audit_entries.push((
+                audit_entries.push(AuditEntry::new(
                     "incident.import",
-                    row.id.to_string(),
+                    row.id,
                     Some(before),
                     Some(after),
                 ));
@@ -187,7 +189,7 @@ pub fn apply(
                 };
                 let id = store::insert_incident(conn, &fields)?;
                 summary.incidents_created += 1;
-                audit_entries.push(("incident.import", id.to_string(), None, Some(after)));
+                audit_entries.push(AuditEntry::new("incident.import", id, None, Some(after)));
                 id
             }
         };
@@ -195,12 +197,11 @@ pub fn apply(
     }
     let pairs: Vec<(i64, &NewWindow)> = to_write.iter().map(|(id, w)| (*id, w)).collect();
     store::insert_windows_of(conn, &pairs)?;
-    audit::record_all(conn, caller, &audit_entries)?;
     summary.windows_written = to_write.len();
     if options.dry_run {
         summary.windows = to_write.iter().map(|(_, w)| window_json(w)).collect();
     }
-    Ok(summary)
+    Ok((summary, audit_entries))
 }
 
 fn window_order(a: &NewWindow, b: &NewWindow) -> std::cmp::Ordering {
@@ -257,8 +258,9 @@ fn match_components(
     conn: &mut DbConnection,
     doc: &Document,
     options: &Options,
-    caller: &Caller,
+    at: i64,
     summary: &mut Summary,
+    audit_entries: &mut Vec<AuditEntry>,
 ) -> Result<HashMap<String, String>, ApplyError> {
     let mut wanted: BTreeSet<String> = doc
         .component_codes_used()
@@ -300,7 +302,6 @@ fn match_components(
         .filter(|g| !keys.contains_key(g))
         .collect();
     let ordered: Vec<String> = wanted.into_iter().chain(unknown).collect();
-    let at = now();
     for code in ordered {
         if keys.contains_key(&code) {
             continue;
@@ -325,14 +326,8 @@ fn match_components(
             updated_at: at,
         };
         catalog::insert_component(conn, &component)?;
-        audit::record(
-            conn,
-            caller,
-            "component.create",
-            &key,
-            None,
-            Some(&json!({"key": key, "external_id": code, "group": component.group_key})),
-        )?;
+        let after = json!({"key": key, "external_id": code, "group": component.group_key});
+        audit_entries.push(AuditEntry::new("component.create", &key, None, Some(after)));
         summary.components_created.push(key.clone());
         keys.insert(code, key);
     }

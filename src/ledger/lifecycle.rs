@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-/// Every status a credit can have.
-pub const STATUSES: [&str; 5] = ["pending", "approved", "applied", "void", "superseded"];
+use crate::domain::credit::CreditStatus::{self, Applied, Approved, Pending, Superseded, Void};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
@@ -15,41 +14,51 @@ pub enum Move {
 }
 
 impl Move {
-    pub fn target(self) -> &'static str {
+    pub fn target(self) -> CreditStatus {
         match self {
-            Move::Approve => "approved",
-            Move::Apply => "applied",
-            Move::Void => "void",
-            Move::Supersede => "superseded",
+            Move::Approve => Approved,
+            Move::Apply => Applied,
+            Move::Void => Void,
+            Move::Supersede => Superseded,
         }
     }
 
     /// The statuses this move may start from.
-    pub fn from(self) -> &'static [&'static str] {
+    pub fn from(self) -> &'static [CreditStatus] {
         match self {
-            Move::Approve => &["pending"],
-            Move::Apply => &["approved"],
-            Move::Void | Move::Supersede => &["pending", "approved"],
+            Move::Approve => &[Pending],
+            Move::Apply => &[Approved],
+            Move::Void | Move::Supersede => &[Pending, Approved],
         }
     }
 
     /// Checks the move from `status`.
-    pub fn check(self, status: &str) -> Result<(), Illegal> {
+    pub fn check(self, status: CreditStatus) -> Result<(), Illegal> {
         if self.from().contains(&status) {
             Ok(())
         } else {
             Err(Illegal {
-                from: status.to_owned(),
+                from: status,
                 to: self.target(),
             })
+        }
+    }
+
+    /// The audit action that records this move.
+    pub fn action(self) -> &'static str {
+        match self {
+            Move::Approve => "credit.approve",
+            Move::Apply => "credit.apply",
+            Move::Void => "credit.void",
+            Move::Supersede => "credit.supersede",
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Illegal {
-    pub from: String,
-    pub to: &'static str,
+    pub from: CreditStatus,
+    pub to: CreditStatus,
 }
 
 impl fmt::Display for Illegal {
@@ -69,10 +78,10 @@ mod tests {
         let legal: Vec<(&str, &str)> = [Move::Approve, Move::Apply, Move::Void, Move::Supersede]
             .into_iter()
             .flat_map(|m| {
-                STATUSES
-                    .into_iter()
-                    .filter(move |s| m.check(s).is_ok())
-                    .map(move |s| (s, m.target()))
+                CreditStatus::ALL
+                    .iter()
+                    .filter(move |s| m.check(**s).is_ok())
+                    .map(move |s| (s.as_str(), m.target().as_str()))
             })
             .collect();
         assert_eq!(
@@ -86,7 +95,7 @@ mod tests {
                 ("approved", "superseded"),
             ]
         );
-        let err = Move::Approve.check("applied").unwrap_err();
+        let err = Move::Approve.check(Applied).unwrap_err();
         assert_eq!(
             err.to_string(),
             "a credit cannot go from applied to approved"

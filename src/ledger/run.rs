@@ -5,13 +5,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::evaluate::{EvaluateError, Evaluated, Scope, evaluate};
 use super::lifecycle::Move;
 use crate::auth::Caller;
+use crate::db::DbConnection;
+use crate::db::audit::{self, AuditEntry};
 use crate::db::credits::{self, Credit, NewCredit, NewRun, Transition};
-use crate::db::{DbConnection, audit};
+use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::{Currency, Money, format_instant};
 use crate::engine::Period;
 
@@ -160,7 +162,7 @@ fn write(
     }
     let ids: Vec<i64> = superseded.iter().map(|c| c.id).collect();
     let change = Transition {
-        status: Some(Move::Supersede.target().into()),
+        status: Some(Move::Supersede.target()),
         ..Transition::default()
     };
     if credits::transition(conn, &ids, Move::Supersede.from(), &change)? != ids.len() {
@@ -175,20 +177,15 @@ fn write(
             .iter()
             .map(|old| {
                 let before = json!({ "status": old.status, "amount_minor": old.amount_minor });
-                let after = json!({ "status": "superseded", "run_id": run_id });
-                (
-                    "credit.supersede",
-                    old.id.to_string(),
-                    Some(before),
-                    Some(after),
-                )
+                let after = json!({ "status": Move::Supersede.target(), "run_id": run_id });
+                AuditEntry::new(Move::Supersede.action(), old.id, Some(before), Some(after))
             })
             .collect();
-        audit::record_all(conn, caller, &entries)?;
+        audit::record_all(conn, caller, now, &entries)?;
     }
     for chunk in new.chunks(1000) {
         let ids = credits::insert(conn, chunk)?;
-        let entries: Vec<(&str, String, Option<Value>, Option<Value>)> = ids
+        let entries: Vec<AuditEntry> = ids
             .iter()
             .zip(chunk)
             .map(|(id, c)| {
@@ -197,10 +194,10 @@ fn write(
                     "amount_minor": c.amount_minor, "currency": c.currency, "supersedes": c.supersedes,
                     "adjusts": c.adjusts, "run_id": run_id, "at": now,
                 });
-                ("credit.create", id.to_string(), None, Some(after))
+                AuditEntry::new("credit.create", id, None, Some(after))
             })
             .collect();
-        audit::record_all(conn, caller, &entries)?;
+        audit::record_all(conn, caller, now, &entries)?;
     }
     Ok(())
 }
@@ -216,26 +213,29 @@ fn decide(
     let mut current: HashMap<i64, &Credit> = HashMap::new();
     let mut adjustments: HashMap<i64, i64> = HashMap::new();
     for c in live {
-        match c.kind.as_str() {
-            "sla" => {
+        match c.kind {
+            CreditKind::Sla => {
                 current.insert(c.subscription_id, c);
             }
-            "adjustment" => *adjustments.entry(c.subscription_id).or_default() += c.amount_minor,
-            _ => {}
+            CreditKind::Adjustment => {
+                *adjustments.entry(c.subscription_id).or_default() += c.amount_minor
+            }
+            CreditKind::Manual => {}
         }
     }
     // Support voided these amounts; the same amount again is not a change.
-    let voided: HashSet<(i64, &str, i64)> = voided
+    let voided: HashSet<(i64, CreditKind, i64)> = voided
         .iter()
-        .map(|v| (v.subscription_id, v.kind.as_str(), v.amount_minor))
+        .map(|v| (v.subscription_id, v.kind, v.amount_minor))
         .collect();
-    let was_voided =
-        |subscription: i64, kind: &str, amount: i64| voided.contains(&(subscription, kind, amount));
+    let was_voided = |subscription: i64, kind: CreditKind, amount: i64| {
+        voided.contains(&(subscription, kind, amount))
+    };
     let evaluated_ids: HashSet<i64> = evaluated.iter().map(|e| e.subscription.id).collect();
     let credited = |subscription: i64| adjustments.get(&subscription).copied().unwrap_or(0);
     let for_statements = evaluated.iter().map(|e| {
         let id = e.subscription.id;
-        let line = |kind: &str, amount: i64| sla_line(e, kind, amount, period, now, caller);
+        let line = |kind: CreditKind, amount: i64| sla_line(e, kind, amount, period, now, caller);
         decide_one(
             id,
             current.get(&id).copied(),
@@ -253,7 +253,7 @@ fn decide(
         .filter(|c| !evaluated_ids.contains(&c.subscription_id))
         .collect();
     let for_stale = stale.into_iter().map(|old| {
-        let line = |kind: &str, amount: i64| line_like(old, kind, amount, now, caller);
+        let line = |kind: CreditKind, amount: i64| line_like(old, kind, amount, now, caller);
         decide_one(
             old.subscription_id,
             Some(old),
@@ -273,20 +273,24 @@ fn decide_one(
     current: Option<&Credit>,
     adjusted: i64,
     target: i64,
-    was_voided: &dyn Fn(i64, &str, i64) -> bool,
-    line: impl Fn(&str, i64) -> NewCredit,
+    was_voided: &dyn Fn(i64, CreditKind, i64) -> bool,
+    line: impl Fn(CreditKind, i64) -> NewCredit,
 ) -> Decision {
     match current {
-        None if target == 0 || was_voided(subscription, "sla", target) => Decision::Unchanged,
-        None => Decision::Create(line("sla", target)),
-        Some(old) if old.status == "applied" => {
+        None if target == 0 || was_voided(subscription, CreditKind::Sla, target) => {
+            Decision::Unchanged
+        }
+        None => Decision::Create(line(CreditKind::Sla, target)),
+        Some(old) if old.status == CreditStatus::Applied => {
             let credited = old.amount_minor + adjusted;
-            if credited == target || was_voided(subscription, "adjustment", target - credited) {
+            if credited == target
+                || was_voided(subscription, CreditKind::Adjustment, target - credited)
+            {
                 Decision::Unchanged
             } else {
                 Decision::Adjust(NewCredit {
                     adjusts: Some(old.id),
-                    ..line("adjustment", target - credited)
+                    ..line(CreditKind::Adjustment, target - credited)
                 })
             }
         }
@@ -295,17 +299,17 @@ fn decide_one(
             old: Box::new(old.clone()),
             replacement: (target > 0).then(|| NewCredit {
                 supersedes: Some(old.id),
-                ..line("sla", target)
+                ..line(CreditKind::Sla, target)
             }),
         },
     }
 }
 
 /// A ledger line for a subscription that has no statement this run, shaped after its credit.
-fn line_like(old: &Credit, kind: &str, amount: i64, now: i64, caller: &Caller) -> NewCredit {
+fn line_like(old: &Credit, kind: CreditKind, amount: i64, now: i64, caller: &Caller) -> NewCredit {
     NewCredit {
-        kind: kind.into(),
-        status: "pending".into(),
+        kind,
+        status: CreditStatus::Pending,
         subscription_id: old.subscription_id,
         customer_id: old.customer_id,
         period: old.period.clone(),
@@ -329,7 +333,7 @@ fn line_like(old: &Credit, kind: &str, amount: i64, now: i64, caller: &Caller) -
 
 fn sla_line(
     e: &Evaluated,
-    kind: &str,
+    kind: CreditKind,
     amount: i64,
     period: &str,
     now: i64,
@@ -337,8 +341,8 @@ fn sla_line(
 ) -> NewCredit {
     let s = &e.statement;
     NewCredit {
-        kind: kind.into(),
-        status: "pending".into(),
+        kind,
+        status: CreditStatus::Pending,
         subscription_id: e.subscription.id,
         customer_id: e.customer.id,
         period: period.into(),

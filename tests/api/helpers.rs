@@ -1,13 +1,14 @@
 //! One running service per test, on a fresh database that is dropped afterwards.
 
 use std::net::TcpListener;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
 use sla_ledger::auth::{Keys, Role};
+use sla_ledger::clock::{Clock, TestClock};
 use sla_ledger::config::ServeSettings;
 use sla_ledger::db::Db;
 use sla_ledger::startup::Application;
@@ -94,6 +95,8 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     thread: Option<JoinHandle<()>>,
     pub db: Db,
+    /// The service's clock: the system's until a test sets it.
+    pub clock: Arc<TestClock>,
     _test_db: TestDb,
 }
 
@@ -139,6 +142,8 @@ impl TestApp {
     fn serve(backend: Backend, db: Db, test_db: TestDb) -> TestApp {
         let (tx, rx) = mpsc::channel();
         let server_db = db.clone();
+        let clock = TestClock::new();
+        let server_clock: Arc<dyn Clock> = clock.clone();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -148,8 +153,14 @@ impl TestApp {
                     workers: Some(1),
                     ..ServeSettings::default()
                 };
-                let app =
-                    Application::build(listener, server_db, keys(), &settings).expect("build");
+                let app = Application::build_with_clock(
+                    listener,
+                    server_db,
+                    keys(),
+                    &settings,
+                    server_clock,
+                )
+                .expect("build");
                 tx.send((app.port(), app.handle())).expect("send port");
                 let _ = app.run().await;
             });
@@ -167,6 +178,7 @@ impl TestApp {
             handle,
             thread: Some(thread),
             db,
+            clock,
             _test_db: test_db,
         }
     }

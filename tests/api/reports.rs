@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde_json::json;
 use sla_ledger::auth::Role;
+use sla_ledger::clock::Clock as _;
 
 use crate::helpers::{TestApp, assert_problem};
 use crate::statements::worked_example;
@@ -377,7 +378,7 @@ fn pages_cover_every_subscription_once(app: &TestApp) {
     expected.sort();
     let period = Period::parse("2026-01").unwrap();
     let mut conn = app.db.conn().unwrap();
-    let inputs = PeriodInputs::load(&mut conn, period, sla_ledger::db::now()).unwrap();
+    let inputs = PeriodInputs::load(&mut conn, period, app.clock.now()).unwrap();
     let (mut seen, mut after) = (Vec::new(), None);
     loop {
         let (page, last) = inputs
