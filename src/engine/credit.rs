@@ -22,6 +22,8 @@ pub enum NoCredit {
     AboveTarget,
     /// C > 0 but the amount is under the plan version's minimum credit.
     BelowMinimum,
+    /// C > 0 but the amount rounds to zero minor units.
+    RoundsToZero,
 }
 
 impl NoCredit {
@@ -30,6 +32,7 @@ impl NoCredit {
             NoCredit::NoDowntime => "no_downtime",
             NoCredit::AboveTarget => "above_target",
             NoCredit::BelowMinimum => "below_minimum",
+            NoCredit::RoundsToZero => "rounds_to_zero",
         }
     }
 }
@@ -80,12 +83,15 @@ pub(crate) fn assess(rules: &Rules, input: Inputs) -> Credit {
     .and_then(|a| i64::try_from(a).ok())
     .unwrap_or(0);
 
+    // SPEC §5.5: the first reason that holds.
     let reason = if d4 == 0 {
         Some(NoCredit::NoDowntime)
     } else if credit_percent.is_zero() {
         Some(NoCredit::AboveTarget)
     } else if amount_minor < rules.min_credit_minor {
         Some(NoCredit::BelowMinimum)
+    } else if amount_minor == 0 {
+        Some(NoCredit::RoundsToZero)
     } else {
         None
     };

@@ -163,6 +163,13 @@ impl PeriodInputs {
             let Ok(i) = self.plan_keys.binary_search(&subscription.plan_key) else {
                 continue; // No version of this plan is in effect yet.
             };
+            // Active in P: P taken in the zone of this subscription's own plan version (SPEC §6);
+            // the bounds above only narrow the search over every plan's zone.
+            let span = self.period.span(self.terms[i].timezone);
+            let ends_before = subscription.end_at.is_some_and(|end| end <= span.start);
+            if ends_before || subscription.start_at >= span.end {
+                continue;
+            }
             let spec = &self.in_effect[&subscription.plan_key].spec;
             if let Some(currency) = &subscription.fee_override_currency
                 && *currency != spec.price.currency

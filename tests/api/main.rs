@@ -15,4 +15,5 @@ mod incidents;
 mod migrations;
 mod openapi;
 mod reports;
+mod spec_edges;
 mod statements;

@@ -106,8 +106,8 @@ fn proportional_within_target_gives_nothing() {
     );
     assert_eq!((s.credit_percent, s.amount_minor), (Ratio::ZERO, 0));
     assert_eq!(s.reason, Some(NoCredit::AboveTarget));
-    // One second beyond: C = 2 × 100 × 1 / 2,592,000 %, amount 0.077 → 0 minor; with a
-    // minimum credit of 1 that is below the minimum.
+    // One second beyond: C = 2 × 100 × 1 / 2,592,000 %, amount 0.077 → 0 minor: it rounds to
+    // zero; with a minimum credit of 1 it is below the minimum first (SPEC §5.5 order).
     let windows = [major(1, "2026-04-10T00:00:00Z", "2026-04-10T00:43:13Z")];
     let s = april(
         &proportional("2", Basis::BeyondTarget),
@@ -115,7 +115,10 @@ fn proportional_within_target_gives_nothing() {
         &windows,
     );
     assert_eq!(s.credit_percent, Ratio::new(1, 12_960));
-    assert_eq!((s.amount_minor, s.reason), (0, None));
+    assert_eq!(
+        (s.amount_minor, s.reason),
+        (0, Some(NoCredit::RoundsToZero))
+    );
     let minimum = Terms {
         min_credit_minor: 1,
         ..proportional("2", Basis::BeyondTarget)

@@ -173,8 +173,19 @@ proptest! {
         let reason_ok = match s.reason {
             Some(NoCredit::NoDowntime) => u.downtime_seconds.is_zero(),
             Some(NoCredit::AboveTarget) => s.credit_percent.is_zero(),
-            Some(NoCredit::BelowMinimum) => s.amount_minor < terms.min_credit_minor,
-            None => s.amount_minor >= terms.min_credit_minor && !s.credit_percent.is_zero(),
+            Some(NoCredit::BelowMinimum) => {
+                !s.credit_percent.is_zero() && s.amount_minor < terms.min_credit_minor
+            }
+            Some(NoCredit::RoundsToZero) => {
+                !s.credit_percent.is_zero()
+                    && s.amount_minor == 0
+                    && terms.min_credit_minor <= 0
+            }
+            None => {
+                s.amount_minor >= terms.min_credit_minor
+                    && s.amount_minor > 0
+                    && !s.credit_percent.is_zero()
+            }
         };
         prop_assert!(reason_ok);
     }

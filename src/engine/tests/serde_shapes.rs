@@ -52,6 +52,10 @@ fn enums_use_snake_case() {
         to_value(NoCredit::BelowMinimum).unwrap(),
         json!("below_minimum")
     );
+    assert_eq!(
+        to_value(NoCredit::RoundsToZero).unwrap(),
+        json!("rounds_to_zero")
+    );
     assert_eq!(NoCredit::AboveTarget.as_str(), "above_target");
     assert_eq!(
         from_str::<NoCredit>("\"no_downtime\"").unwrap(),
