@@ -6,7 +6,7 @@ use sla_ledger::auth::Role;
 use crate::helpers::{Backend, Resp, TestApp, assert_problem};
 use crate::statements::worked_example;
 
-fn run(app: &TestApp, period: &str) -> Value {
+pub fn run(app: &TestApp, period: &str) -> Value {
     let r = app.post(
         "/v1/credit-runs",
         Role::Billing,

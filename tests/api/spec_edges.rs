@@ -1,8 +1,9 @@
 //! Two edges of the numbers that SPEC §5.5 and §6 make precise.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use sla_ledger::auth::Role;
 
+use crate::credits::run;
 use crate::helpers::TestApp;
 
 fn plan(app: &TestApp, key: &str, price: &str, timezone: &str) {
@@ -31,16 +32,6 @@ fn outage(app: &TestApp, start: &str, end: &str) {
             {"component": "api", "severity": "major_outage", "start": start, "end": end}]}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
-}
-
-fn run(app: &TestApp, period: &str) -> Value {
-    let r = app.post(
-        "/v1/credit-runs",
-        Role::Billing,
-        &json!({ "period": period }),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
 }
 
 /// Active in P is decided in the subscription's own plan zone: a UTC subscription that ended on
