@@ -191,8 +191,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
             actor,
             db,
         } => {
-            let period = crate::engine::Period::parse(&period)
-                .map_err(|e| format!("--period {period}: {e}"))?;
+            let period =
+                crate::domain::parse_period("--period", &period).map_err(|e| e.to_string())?;
             let db = migrated(&db)?;
             let caller = crate::auth::Caller {
                 subject: actor,
@@ -218,8 +218,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
             db,
         } => {
             use crate::export::{Format, reports};
-            let period = crate::engine::Period::parse(&period)
-                .map_err(|e| format!("--period {period}: {e}"))?;
+            let period =
+                crate::domain::parse_period("--period", &period).map_err(|e| e.to_string())?;
             let format = match format {
                 ReportFormat::Csv => Format::Csv,
                 ReportFormat::Json => Format::Json,

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::credits::{load, required_text};
 use super::extract::JsonBody;
-use super::statements::parse_period;
 use super::write::{Changed, change};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
@@ -15,6 +14,7 @@ use crate::db::DbConnection;
 use crate::db::audit::AuditEntry;
 use crate::db::credits;
 use crate::domain::credit::CreditStatus;
+use crate::domain::parse_period;
 use crate::ledger::credits as ledger;
 use crate::ledger::lifecycle::Move;
 
@@ -135,7 +135,7 @@ pub async fn approve_many(
     };
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
         let ids = match (&period, &ids) {
-            (Some(p), _) => credits::ids_in(conn, &p.to_string(), CreditStatus::Pending)?,
+            (Some(p), _) => credits::ids_in(conn, *p, CreditStatus::Pending)?,
             (None, Some(ids)) => ids.clone(),
             (None, None) => Vec::new(),
         };

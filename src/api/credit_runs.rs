@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::JsonBody;
 use super::pagination;
-use super::statements::parse_period;
 use super::write::{Changed, change, read, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::credits::{self, Run};
 use crate::domain::format_instant;
+use crate::domain::parse_period;
 use crate::ledger::run::run;
 
 #[derive(Deserialize)]
@@ -99,15 +99,9 @@ pub async fn list(
         .period
         .as_deref()
         .map(|p| parse_period("period", p))
-        .transpose()?
-        .map(|p| p.to_string());
+        .transpose()?;
     let rows = read(&state, move |conn| {
-        Ok(credits::list_runs(
-            conn,
-            period.as_deref(),
-            after,
-            limit + 1,
-        )?)
+        Ok(credits::list_runs(conn, period, after, limit + 1)?)
     })
     .await?;
     let views: Vec<RunView> = rows.into_iter().map(Into::into).collect();

@@ -7,18 +7,17 @@ use serde_json::{Value, json};
 
 use super::extract::JsonBody;
 use super::pagination;
-use super::statements::parse_period;
 use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::audit::{self, Filter as AuditFilter};
 use crate::db::credits::{self, Credit};
 use crate::db::{DbConnection, customers};
+use crate::domain::MoneyInput;
 use crate::domain::credit::{CreditKind, CreditStatus};
-use crate::domain::plan::MoneyInput;
+use crate::domain::parse_period;
 use crate::domain::{Money, format_instant, parse_decimal};
 use crate::ledger::credits::{self as ledger, ManualAmount, ManualCredit};
-use crate::ledger::run::display;
 
 #[derive(Serialize)]
 pub struct CreditView {
@@ -29,7 +28,7 @@ pub struct CreditView {
     subscription_id: i64,
     period: String,
     run_id: Option<i64>,
-    amount: MoneyInput,
+    amount: Money,
     plan: String,
     plan_version: i32,
     sla_target_percent: String,
@@ -54,10 +53,7 @@ pub struct CreditView {
 
 pub fn view(c: Credit, customer: String) -> CreditView {
     CreditView {
-        amount: MoneyInput {
-            amount: display(c.amount_minor, &c.currency),
-            currency: c.currency,
-        },
+        amount: Money::from_minor(c.amount_minor, c.currency),
         id: c.id,
         kind: c.kind,
         status: c.status,
@@ -119,8 +115,7 @@ pub async fn list(
             .period
             .as_deref()
             .map(|p| parse_period("period", p))
-            .transpose()?
-            .map(|p| p.to_string()),
+            .transpose()?,
         status: q
             .status
             .map(|s| CreditStatus::parse("status", &s))

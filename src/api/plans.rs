@@ -12,8 +12,8 @@ use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog::{self, NewPlanVersion, Plan, VersionWithComponents};
-use crate::domain::plan::{PlanVersionSpec, VersionInput};
-use crate::domain::{Money, format_instant, parse_key};
+use crate::domain::plan::{PlanVersionSpec, VersionInput, same_currency};
+use crate::domain::{format_instant, parse_key};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,30 +159,18 @@ pub async fn add_version(
     let version = body.value.validate("")?;
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
         let before = load(conn, &key)?;
-        if let Some(last) = before.versions.last() {
-            let latest = last
-                .spec
-                .as_ref()
-                .map(|s| s.effective_from.as_str())
-                .unwrap_or_default();
-            if version.effective_from.as_str() <= latest {
+        if let Some(latest) = before.versions.last().and_then(|v| v.spec.as_ref()) {
+            if version.effective_from <= latest.effective_from {
                 return Err(ApiError::invalid(
                     "effective_from",
-                    format!("must be later than the latest version's {latest}"),
+                    format!(
+                        "must be later than the latest version's {}",
+                        latest.effective_from
+                    ),
                 ));
             }
             // Fee overrides and ledger lines are in the plan's currency; it does not change.
-            let currency = last
-                .spec
-                .as_ref()
-                .map(|s| s.price.currency.as_str())
-                .unwrap_or_default();
-            if version.price.currency != currency {
-                return Err(ApiError::invalid(
-                    "price.currency",
-                    format!("must be {currency}, the plan's currency"),
-                ));
-            }
+            same_currency("price", version.price, latest.price.currency)?;
         }
         let number = before.versions.last().map_or(1, |v| v.version + 1);
         write_version(conn, &key, number, &version, "", ctx.now)?;
@@ -204,7 +192,6 @@ fn write_version(
     prefix: &str,
     at: i64,
 ) -> Result<(), ApiError> {
-    let price = Money::parse("price", &v.price.amount, &v.price.currency)?;
     let unknown = catalog::unknown_components(conn, &v.components)?;
     if let Some(first) = unknown.first() {
         let i = v.components.iter().position(|c| c == first).unwrap_or(0);
@@ -219,9 +206,9 @@ fn write_version(
         &NewPlanVersion {
             plan_key,
             version: number,
-            effective_from: &v.effective_from,
-            price_minor: price.minor,
-            currency: price.currency.code(),
+            effective_from: v.effective_from.to_string(),
+            price_minor: v.price.minor,
+            currency: v.price.currency,
             terms: &terms,
             created_at: at,
         },

@@ -10,11 +10,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::statements::{as_of_param, parse_period};
+use super::statements::as_of_param;
 use super::write::request_time;
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
 use crate::domain::credit::parse_statuses;
+use crate::domain::parse_period;
 use crate::export::Format;
 use crate::export::reports::{self, ReportError};
 

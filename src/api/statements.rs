@@ -11,10 +11,10 @@ use super::status::related_components;
 use super::write::{read, request_time};
 use super::{ApiError, AppState};
 use crate::db::incidents::{self as store, WindowFilter};
-use crate::domain::plan::MoneyInput;
-use crate::domain::{format_instant, parse_instant};
+use crate::domain::Money;
+use crate::domain::{format_instant, parse_instant, parse_period};
 use crate::engine::status_page::{component_uptime, days_ending};
-use crate::engine::{NoCredit, Period, Span, minutes_display};
+use crate::engine::{NoCredit, Span, minutes_display};
 use crate::ledger::evaluate::{Evaluated, Scope, evaluate};
 
 #[derive(Deserialize)]
@@ -58,8 +58,8 @@ struct SubscriptionStatement {
     uptime_percent: String,
     sla_target_percent: String,
     credit_percent: String,
-    fee: MoneyInput,
-    amount: MoneyInput,
+    fee: Money,
+    amount: Money,
     reason: Option<NoCredit>,
     by_component: Vec<ComponentRow>,
     by_severity: SeverityRow,
@@ -79,23 +79,16 @@ fn minutes(seconds: i64) -> String {
     minutes_display(Decimal::from(seconds)).to_string()
 }
 
-fn money(minor: i64, exponent: u32, currency: &str) -> MoneyInput {
-    MoneyInput {
-        amount: Decimal::new(minor, exponent).to_string(),
-        currency: currency.to_owned(),
-    }
-}
-
 fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
     let s = &e.statement;
     let usage = &s.usage;
     let measured = (!usage.measured.is_empty()).then_some(usage.measured);
-    let currency = e.spec.price.currency.as_str();
+    let currency = e.spec.price.currency;
     SubscriptionStatement {
         subscription_id: e.subscription.id,
         plan: e.subscription.plan_key.clone(),
         plan_version: e.plan_version,
-        timezone: e.spec.timezone.clone(),
+        timezone: e.spec.timezone.name().to_owned(),
         period_start: format_instant(s.period_span.start),
         period_end: format_instant(s.period_span.end),
         measured_start: measured.map(|m| format_instant(m.start)),
@@ -110,8 +103,8 @@ fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
         uptime_percent: s.uptime_display().to_string(),
         sla_target_percent: e.spec.sla_target_percent.to_string(),
         credit_percent: s.credit_percent_display().normalize().to_string(),
-        fee: money(s.fee_minor_rounded(), s.currency_exponent, currency),
-        amount: money(s.amount_minor, s.currency_exponent, currency),
+        fee: Money::from_minor(s.fee_minor_rounded(), currency),
+        amount: Money::from_minor(s.amount_minor, currency),
         reason: s.reason,
         by_component: usage
             .by_component
@@ -130,10 +123,6 @@ fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
         windows: usage.window_ids.to_vec(),
         excluded_windows: usage.excluded_window_ids.to_vec(),
     }
-}
-
-pub fn parse_period(field: &str, value: &str) -> Result<Period, ApiError> {
-    Period::parse(value).map_err(|e| ApiError::invalid(field, format!("`{value}`: {e}")))
 }
 
 /// `as_of`: now when absent; never in the future (open windows count up to now at most).

@@ -13,8 +13,9 @@ use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog;
 use crate::db::customers::{self as store, Subscription, SubscriptionFields};
-use crate::domain::plan::{MoneyInput, same_currency};
-use crate::domain::{Currency, Money, format_instant, parse_instant};
+use crate::domain::MoneyInput;
+use crate::domain::plan::same_currency;
+use crate::domain::{Money, format_instant, parse_instant};
 
 #[derive(Serialize)]
 pub struct SubscriptionView {
@@ -23,7 +24,7 @@ pub struct SubscriptionView {
     plan: String,
     start: String,
     end: Option<String>,
-    fee_override: Option<MoneyInput>,
+    fee_override: Option<Money>,
     created_at: String,
     updated_at: String,
 }
@@ -31,10 +32,7 @@ pub struct SubscriptionView {
 fn view(conn: &mut DbConnection, s: Subscription) -> Result<SubscriptionView, ApiError> {
     let customer = store::customer_by_id(conn, s.customer_id)?;
     let fee_override = match (s.fee_override_minor, s.fee_override_currency) {
-        (Some(minor), Some(code)) => {
-            let currency = Currency::parse("fee_override.currency", &code)?;
-            Some(Money::from_minor(minor, currency).into())
-        }
+        (Some(minor), Some(currency)) => Some(Money::from_minor(minor, currency)),
         _ => None,
     };
     Ok(SubscriptionView {
@@ -141,7 +139,7 @@ pub async fn create(
                 start_at: start,
                 end_at: end,
                 fee_override_minor: fee.map(|m| m.minor),
-                fee_override_currency: fee.map(|m| m.currency.code()),
+                fee_override_currency: fee.map(|m| m.currency),
                 created_at: at,
                 updated_at: at,
             },
@@ -186,15 +184,9 @@ pub async fn update(
         let (fee_minor, fee_currency) = match fee {
             Some(fee) => {
                 check_fee(conn, &before.plan_key, fee)?;
-                (
-                    fee.map(|m| m.minor),
-                    fee.map(|m| m.currency.code().to_owned()),
-                )
+                (fee.map(|m| m.minor), fee.map(|m| m.currency))
             }
-            None => (
-                before.fee_override_minor,
-                before.fee_override_currency.clone(),
-            ),
+            None => (before.fee_override_minor, before.fee_override_currency),
         };
         store::update_subscription(
             conn,
@@ -205,7 +197,7 @@ pub async fn update(
                 start_at: start,
                 end_at: end,
                 fee_override_minor: fee_minor,
-                fee_override_currency: fee_currency.as_deref(),
+                fee_override_currency: fee_currency,
                 created_at: before.created_at,
                 updated_at: ctx.now,
             },
@@ -237,8 +229,7 @@ fn check_fee(conn: &mut DbConnection, plan: &str, fee: Option<Money>) -> Result<
         .last()
         .ok_or_else(|| ApiError::invalid("plan", format!("no plan `{plan}`")))?;
     if let Some(fee) = fee {
-        let currency = Currency::parse("plan.currency", &latest.version.currency)?;
-        same_currency("fee_override", fee, currency)?;
+        same_currency("fee_override", fee, latest.version.currency)?;
     }
     Ok(())
 }

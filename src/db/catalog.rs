@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{components, plan_version_components, plan_versions, plans};
+use crate::domain::Currency;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = components, treat_none_as_null = true)]
@@ -93,7 +94,7 @@ pub struct PlanVersion {
     pub version: i32,
     pub effective_from: String,
     pub price_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub terms: String,
     pub created_at: i64,
 }
@@ -103,9 +104,9 @@ pub struct PlanVersion {
 pub struct NewPlanVersion<'a> {
     pub plan_key: &'a str,
     pub version: i32,
-    pub effective_from: &'a str,
+    pub effective_from: String,
     pub price_minor: i64,
-    pub currency: &'a str,
+    pub currency: Currency,
     pub terms: &'a str,
     pub created_at: i64,
 }

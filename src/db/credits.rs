@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{credit_runs, credits, customers};
 use crate::domain::credit::{CreditKind, CreditStatus};
+use crate::domain::{Currency, Period};
 
 const CHUNK: usize = 1000;
 
@@ -20,7 +21,7 @@ pub struct Credit {
     pub period: String,
     pub run_id: Option<i64>,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub plan_key: String,
     pub plan_version: i32,
     pub sla_target_percent: String,
@@ -53,7 +54,7 @@ pub struct NewCredit {
     pub period: String,
     pub run_id: Option<i64>,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub plan_key: String,
     pub plan_version: i32,
     pub sla_target_percent: String,
@@ -145,9 +146,9 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> 
 }
 
 /// Every credit of a period that still counts: current SLA credits and live adjustments.
-pub fn live_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Credit>> {
+pub fn live_in_period(conn: &mut DbConnection, period: Period) -> QueryResult<Vec<Credit>> {
     credits::table
-        .filter(credits::period.eq(period))
+        .filter(credits::period.eq(period.to_string()))
         .filter(credits::status.eq_any(CreditStatus::COUNTING))
         .order(credits::id)
         .select(Credit::as_select())
@@ -155,9 +156,9 @@ pub fn live_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<
 }
 
 /// A period's voided SLA credits and adjustments: decisions the next run respects.
-pub fn voided_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Vec<Credit>> {
+pub fn voided_in_period(conn: &mut DbConnection, period: Period) -> QueryResult<Vec<Credit>> {
     credits::table
-        .filter(credits::period.eq(period))
+        .filter(credits::period.eq(period.to_string()))
         .filter(credits::status.eq(CreditStatus::Void))
         .filter(credits::kind.eq_any([CreditKind::Sla, CreditKind::Adjustment]))
         .order(credits::id)
@@ -167,7 +168,7 @@ pub fn voided_in_period(conn: &mut DbConnection, period: &str) -> QueryResult<Ve
 
 #[derive(Default)]
 pub struct Filter {
-    pub period: Option<String>,
+    pub period: Option<Period>,
     pub status: Option<CreditStatus>,
     pub kind: Option<CreditKind>,
     pub customer: Option<String>,
@@ -187,8 +188,8 @@ pub fn list(
         .limit(limit)
         .select((Credit::as_select(), customers::external_id))
         .into_boxed();
-    if let Some(v) = &filter.period {
-        query = query.filter(credits::period.eq(v.clone()));
+    if let Some(v) = filter.period {
+        query = query.filter(credits::period.eq(v.to_string()));
     }
     if let Some(v) = filter.status {
         query = query.filter(credits::status.eq(v));
@@ -208,11 +209,11 @@ pub fn list(
 /// Ids of a period's credits in a status.
 pub fn ids_in(
     conn: &mut DbConnection,
-    period: &str,
+    period: Period,
     status: CreditStatus,
 ) -> QueryResult<Vec<i64>> {
     credits::table
-        .filter(credits::period.eq(period))
+        .filter(credits::period.eq(period.to_string()))
         .filter(credits::status.eq(status))
         .order(credits::id)
         .select(credits::id)
@@ -264,7 +265,7 @@ pub fn find_run(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Run>> {
 
 pub fn list_runs(
     conn: &mut DbConnection,
-    period: Option<&str>,
+    period: Option<Period>,
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<Run>> {
@@ -275,7 +276,7 @@ pub fn list_runs(
         .select(Run::as_select())
         .into_boxed();
     if let Some(period) = period {
-        query = query.filter(credit_runs::period.eq(period.to_owned()));
+        query = query.filter(credit_runs::period.eq(period.to_string()));
     }
     query.load(conn)
 }
@@ -283,14 +284,14 @@ pub fn list_runs(
 /// A page of a period's credits with their customer's external id and name, for reports.
 pub fn report_page(
     conn: &mut DbConnection,
-    period: &str,
+    period: Period,
     statuses: &[CreditStatus],
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<(Credit, String, String)>> {
     credits::table
         .inner_join(customers::table)
-        .filter(credits::period.eq(period))
+        .filter(credits::period.eq(period.to_string()))
         .filter(credits::status.eq_any(statuses))
         .filter(credits::id.gt(after))
         .order(credits::id.asc())

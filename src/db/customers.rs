@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{customers, subscriptions};
+use crate::domain::Currency;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = customers)]
@@ -83,7 +84,7 @@ pub struct Subscription {
     pub start_at: i64,
     pub end_at: Option<i64>,
     pub fee_override_minor: Option<i64>,
-    pub fee_override_currency: Option<String>,
+    pub fee_override_currency: Option<Currency>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -96,7 +97,7 @@ pub struct SubscriptionFields<'a> {
     pub start_at: i64,
     pub end_at: Option<i64>,
     pub fee_override_minor: Option<i64>,
-    pub fee_override_currency: Option<&'a str>,
+    pub fee_override_currency: Option<Currency>,
     pub created_at: i64,
     pub updated_at: i64,
 }

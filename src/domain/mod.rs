@@ -10,9 +10,10 @@ pub mod plan;
 mod text_enum;
 mod time;
 
+pub use crate::engine::Period;
 pub use decimal::parse_decimal;
 pub use key::{parse_description, parse_external_id, parse_key, parse_name, parse_region};
-pub use money::{Currency, Money};
+pub use money::{Currency, Money, MoneyInput};
 pub use time::{check_range, format_instant, parse_instant, parse_period};
 
 /// A value that failed validation: which field, and why.

@@ -1,11 +1,18 @@
 use std::str::FromStr;
 
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use super::Invalid;
 
-/// An ISO 4217 currency with a fixed number of minor-unit decimals (USD 2, JPY 0, BHD 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An ISO 4217 currency with a fixed number of minor-unit decimals (USD 2, JPY 0, BHD 3),
+/// stored as its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub struct Currency {
     code: iso_currency::Currency,
     exponent: u32,
@@ -36,17 +43,84 @@ impl Currency {
     }
 }
 
-/// An amount in integer minor units with its currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl std::fmt::Display for Currency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<DB> ToSql<Text, DB> for Currency
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.code().to_sql(out)
+    }
+}
+
+impl<DB> FromSql<Text, DB> for Currency
+where
+    DB: Backend,
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Currency> {
+        Ok(Currency::parse("currency", &String::from_sql(bytes)?)?)
+    }
+}
+
+/// An amount in integer minor units with its currency; in JSON
+/// `{"amount": "300.00", "currency": "USD"}` (the amount a decimal string, never a float).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "MoneyInput", try_from = "MoneyInput")]
 pub struct Money {
     pub minor: i64,
     pub currency: Currency,
 }
 
+/// Money as the API writes it, before it is checked.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyInput {
+    pub amount: String,
+    pub currency: String,
+}
+
+impl From<Money> for MoneyInput {
+    fn from(m: Money) -> MoneyInput {
+        MoneyInput {
+            amount: m.amount(),
+            currency: m.currency.code().to_owned(),
+        }
+    }
+}
+
+impl TryFrom<MoneyInput> for Money {
+    type Error = Invalid;
+
+    fn try_from(m: MoneyInput) -> Result<Money, Invalid> {
+        Money::parse("money", &m.amount, &m.currency)
+    }
+}
+
 impl Money {
     /// `amount` is a decimal string with at most the currency's decimals; never negative.
     pub fn parse(field: &str, amount: &str, currency: &str) -> Result<Money, Invalid> {
-        let currency = Currency::parse(&format!("{field}.currency"), currency)?;
+        Money::parse_in(
+            field,
+            amount,
+            Currency::parse(&format!("{field}.currency"), currency)?,
+        )
+    }
+
+    /// As `parse`, in a currency already known.
+    pub fn parse_in(field: &str, amount: &str, currency: Currency) -> Result<Money, Invalid> {
         let amount_field = format!("{field}.amount");
         let plain = !amount.is_empty() && amount.chars().all(|c| c.is_ascii_digit() || c == '.');
         let value = plain

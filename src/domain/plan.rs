@@ -6,25 +6,10 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Currency, Invalid, Money, parse_decimal, parse_key, parse_period};
+use chrono_tz::Tz;
+
+use super::{Currency, Invalid, Money, MoneyInput, Period, parse_decimal, parse_key, parse_period};
 use crate::engine::{Basis, CreditPolicy, Maintenance, Terms, Tier, Weights};
-
-/// Money as the API writes it: `{"amount": "300.00", "currency": "USD"}`.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct MoneyInput {
-    pub amount: String,
-    pub currency: String,
-}
-
-impl From<Money> for MoneyInput {
-    fn from(m: Money) -> MoneyInput {
-        MoneyInput {
-            amount: m.amount(),
-            currency: m.currency.code().to_owned(),
-        }
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,20 +50,36 @@ pub struct TierInput {
     pub credit_percent: String,
 }
 
-/// A validated plan version: what is stored and what the engine reads.
+/// A validated plan version: what is stored (as JSON) and served, and what the engine reads.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PlanVersionSpec {
-    pub effective_from: String,
-    pub price: MoneyInput,
+    pub effective_from: Period,
+    pub price: Money,
     pub components: Vec<String>,
     pub sla_target_percent: Decimal,
-    pub timezone: String,
+    #[serde(with = "zone")]
+    pub timezone: Tz,
     pub weights: Weights,
     pub min_downtime_seconds: i64,
     pub maintenance: Maintenance,
     pub credit_policy: CreditPolicy,
     pub max_credit_percent: Decimal,
-    pub min_credit: MoneyInput,
+    pub min_credit: Money,
+}
+
+/// A time zone as its IANA name.
+mod zone {
+    use chrono_tz::Tz;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 const MAX_MIN_DOWNTIME_SECONDS: i64 = 31 * 24 * 3600;
@@ -102,13 +103,12 @@ impl VersionInput {
             }
             components.push(key);
         }
-        let timezone = self.timezone.unwrap_or_else(|| "UTC".into());
-        chrono_tz::Tz::from_str(&timezone).map_err(|_| {
-            Invalid::new(
-                f("timezone"),
-                format!("`{timezone}` is not an IANA time zone"),
-            )
-        })?;
+        let timezone = match self.timezone {
+            None => Tz::UTC,
+            Some(name) => Tz::from_str(&name).map_err(|_| {
+                Invalid::new(f("timezone"), format!("`{name}` is not an IANA time zone"))
+            })?,
+        };
         let min_downtime_seconds = self.min_downtime_seconds.unwrap_or(0);
         if !(0..=MAX_MIN_DOWNTIME_SECONDS).contains(&min_downtime_seconds) {
             return Err(Invalid::new(
@@ -134,14 +134,14 @@ impl VersionInput {
                 Some(v) => percent(&f("max_credit_percent"), &v)?,
             },
             maintenance: self.maintenance.unwrap_or_default(),
-            price: price.into(),
-            min_credit: min_credit.into(),
+            price,
+            min_credit,
             components,
             timezone,
             min_downtime_seconds,
         };
         // The engine's own bounds (they keep its exact arithmetic within range).
-        spec.terms()?
+        spec.terms()
             .validate()
             .map_err(|e| Invalid::new(f(&e.field), e.problem))?;
         Ok(spec)
@@ -243,20 +243,9 @@ fn validate_policy(field: &str, input: Option<PolicyInput>) -> Result<CreditPoli
 
 impl PlanVersionSpec {
     /// The settings the engine reads; `fee_override_minor` is applied per subscription.
-    pub fn terms(&self) -> Result<Terms, Invalid> {
-        let price = Money::parse("price", &self.price.amount, &self.price.currency)?;
-        let min_credit = Money::parse(
-            "min_credit",
-            &self.min_credit.amount,
-            &self.min_credit.currency,
-        )?;
-        Ok(Terms {
-            timezone: chrono_tz::Tz::from_str(&self.timezone).map_err(|_| {
-                Invalid::new(
-                    "timezone",
-                    format!("`{}` is not an IANA time zone", self.timezone),
-                )
-            })?,
+    pub fn terms(&self) -> Terms {
+        Terms {
+            timezone: self.timezone,
             components: self.components.clone(),
             weights: self.weights,
             min_downtime_seconds: self.min_downtime_seconds,
@@ -264,9 +253,9 @@ impl PlanVersionSpec {
             sla_target_percent: self.sla_target_percent,
             credit_policy: self.credit_policy.clone(),
             max_credit_percent: self.max_credit_percent,
-            min_credit_minor: min_credit.minor,
-            monthly_fee_minor: price.minor,
-            currency_exponent: price.currency.exponent(),
-        })
+            min_credit_minor: self.min_credit.minor,
+            monthly_fee_minor: self.price.minor,
+            currency_exponent: self.price.currency.exponent(),
+        }
     }
 }

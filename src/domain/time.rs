@@ -1,6 +1,7 @@
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::Invalid;
+use crate::engine::Period;
 
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: every instant the API writes back as RFC 3339.
 pub const EARLIEST: i64 = -62_135_596_800;
@@ -39,18 +40,9 @@ pub fn format_instant(seconds: i64) -> String {
         .unwrap_or_else(|| seconds.to_string())
 }
 
-/// A billing period `YYYY-MM`.
-pub fn parse_period(field: &str, value: &str) -> Result<String, Invalid> {
-    let well_formed = value.len() == 7
-        && value.as_bytes()[4] == b'-'
-        && NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").is_ok();
-    if !well_formed {
-        return Err(Invalid::new(
-            field,
-            format!("`{value}` is not a period YYYY-MM"),
-        ));
-    }
-    Ok(value.to_owned())
+/// A billing period `YYYY-MM` (the one parser: `Period::parse`), naming the field it rejects.
+pub fn parse_period(field: &str, value: &str) -> Result<Period, Invalid> {
+    Period::parse(value).map_err(|e| Invalid::new(field, format!("`{value}`: {e}")))
 }
 
 #[cfg(test)]

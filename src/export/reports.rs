@@ -11,12 +11,11 @@ use crate::db::DbConnection;
 use crate::db::catalog::{self, Component};
 use crate::db::credits::{self, Credit};
 use crate::db::incidents::{self, WindowFilter};
-use crate::domain::credit::CreditStatus;
-use crate::domain::format_instant;
+use crate::domain::credit::{CreditKind, CreditStatus};
+use crate::domain::{Money, format_instant};
 use crate::engine::status_page::component_uptime;
 use crate::engine::{self, Period, minutes_display};
 use crate::ledger::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
-use crate::ledger::run::display;
 
 const PAGE: i64 = 5000;
 
@@ -98,8 +97,8 @@ fn credit_row(c: Credit, external_id: String, name: String) -> Vec<Cell> {
             Cell::Decimal(format!("{:.2}", minutes_display(d)))
         }),
         percent(c.credit_percent.as_deref()),
-        Cell::Decimal(display(c.amount_minor, &c.currency)),
-        Cell::text(c.currency),
+        Cell::Decimal(Money::from_minor(c.amount_minor, c.currency).amount()),
+        Cell::text(c.currency.code()),
         Cell::opt_text(c.reason.or(c.void_reason)),
         instant(Some(c.created_at)),
         Cell::text(c.created_by),
@@ -124,17 +123,17 @@ pub const BALANCE_COLUMNS: &[&str] = &[
 
 /// A customer-balance line: a credit lowers what the customer owes, so the amount is negative.
 fn balance_row(c: Credit, external_id: String, _name: String) -> Vec<Cell> {
-    let description = match c.kind.as_str() {
-        "manual" => format!(
+    let description = match c.kind {
+        CreditKind::Manual => format!(
             "Service credit, {}: {}",
             c.period,
             c.reason.clone().unwrap_or_default()
         ),
-        "adjustment" => format!(
+        CreditKind::Adjustment => format!(
             "Correction of the SLA credit for {} ({})",
             c.period, c.plan_key
         ),
-        _ => format!(
+        CreditKind::Sla => format!(
             "SLA credit for {} ({}): uptime {} % against a {} % target",
             c.period,
             c.plan_key,
@@ -145,7 +144,7 @@ fn balance_row(c: Credit, external_id: String, _name: String) -> Vec<Cell> {
     vec![
         Cell::text(external_id),
         Cell::Int(-c.amount_minor),
-        Cell::text(c.currency),
+        Cell::text(c.currency.code()),
         Cell::text(description),
         Cell::text(format!("sla-ledger-credit-{}", c.id)),
     ]
@@ -161,7 +160,6 @@ pub fn credits<W: Write>(
     format: Format,
     out: W,
 ) -> Result<(), ReportError> {
-    let label = period.to_string();
     let statuses = if balance {
         vec![CreditStatus::Approved]
     } else {
@@ -174,7 +172,7 @@ pub fn credits<W: Write>(
     };
     let mut after = 0;
     write(out, format, columns, || {
-        let page = credits::report_page(conn, &label, &statuses, after, PAGE)?;
+        let page = credits::report_page(conn, period, &statuses, after, PAGE)?;
         let Some((last, _, _)) = page.last() else {
             return Ok(None);
         };
@@ -213,7 +211,8 @@ pub const STATEMENT_COLUMNS: &[&str] = &[
 fn statement_row(e: Evaluated) -> Vec<Cell> {
     let s = &e.statement;
     let u = &s.usage;
-    let money = |minor: i64| Cell::Decimal(display(minor, &e.spec.price.currency));
+    let currency = e.spec.price.currency;
+    let money = |minor: i64| Cell::Decimal(Money::from_minor(minor, currency).amount());
     vec![
         Cell::text(e.customer.external_id),
         Cell::text(e.customer.name),
@@ -221,7 +220,7 @@ fn statement_row(e: Evaluated) -> Vec<Cell> {
         Cell::text(e.subscription.plan_key),
         Cell::Int(i64::from(e.plan_version)),
         Cell::text(s.period.to_string()),
-        Cell::text(e.spec.timezone.clone()),
+        Cell::text(e.spec.timezone.name()),
         instant(Some(s.period_span.start)),
         instant(Some(s.period_span.end)),
         minutes(u.eligible_seconds),
@@ -235,7 +234,7 @@ fn statement_row(e: Evaluated) -> Vec<Cell> {
         Cell::Decimal(format!("{:.4}", s.credit_percent_display())),
         money(s.fee_minor_rounded()),
         money(s.amount_minor),
-        Cell::text(e.spec.price.currency.clone()),
+        Cell::text(currency.code()),
         s.reason.map_or(Cell::Empty, |r| Cell::text(r.as_str())),
     ]
 }

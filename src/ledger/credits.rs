@@ -150,9 +150,9 @@ pub fn add_manual(
             ),
         )
     })?;
-    let currency = evaluated.spec.price.currency.clone();
+    let currency = evaluated.spec.price.currency;
     let (amount_minor, field) = match &m.amount {
-        ManualAmount::Fixed(money) if money.currency.code() != currency => {
+        ManualAmount::Fixed(money) if money.currency != currency => {
             return Err(invalid(
                 "amount.currency",
                 format!("must be {currency}, the subscription's currency"),

@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::db::catalog::{self, VersionWithComponents};
 use crate::db::customers::{self, Customer, Subscription};
 use crate::db::incidents::{self, WindowFilter};
-use crate::domain::Invalid;
+use crate::domain::Currency;
 use crate::domain::plan::PlanVersionSpec;
 use crate::engine::{self, Groups, Period, Statement, Subscriber, Terms};
 
@@ -33,7 +33,7 @@ pub enum EvaluateError {
     #[error(
         "subscription {0}'s fee override is in {1}, but the plan version in effect is priced in {2}"
     )]
-    Currency(i64, String, String),
+    Currency(i64, Currency, Currency),
     #[error("the engine refused: {0}")]
     Engine(String),
 }
@@ -50,7 +50,6 @@ fn versions_in_effect(
     all: Vec<VersionWithComponents>,
     period: Period,
 ) -> Result<HashMap<String, InEffect>, EvaluateError> {
-    let label = period.to_string();
     let mut in_effect = HashMap::new();
     for v in all {
         let stored = |reason: String| EvaluateError::Stored {
@@ -60,10 +59,10 @@ fn versions_in_effect(
         };
         let spec: PlanVersionSpec =
             serde_json::from_str(&v.version.terms).map_err(|e| stored(e.to_string()))?;
-        if spec.effective_from > label {
+        if spec.effective_from > period {
             continue;
         }
-        let terms = spec.terms().map_err(|e: Invalid| stored(e.to_string()))?;
+        let terms = spec.terms();
         // Versions arrive oldest first, so a later one replaces an earlier one.
         in_effect.insert(
             v.version.plan_key.clone(),
@@ -176,8 +175,8 @@ impl PeriodInputs {
             {
                 return Err(EvaluateError::Currency(
                     subscription.id,
-                    currency.clone(),
-                    spec.price.currency.clone(),
+                    *currency,
+                    spec.price.currency,
                 ));
             }
             subscribers.push((

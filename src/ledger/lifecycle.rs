@@ -75,24 +75,25 @@ mod tests {
 
     #[test]
     fn only_the_spec_moves_are_legal() {
-        let legal: Vec<(&str, &str)> = [Move::Approve, Move::Apply, Move::Void, Move::Supersede]
-            .into_iter()
-            .flat_map(|m| {
-                CreditStatus::ALL
-                    .iter()
-                    .filter(move |s| m.check(**s).is_ok())
-                    .map(move |s| (s.as_str(), m.target().as_str()))
-            })
-            .collect();
+        let legal: Vec<(CreditStatus, CreditStatus)> =
+            [Move::Approve, Move::Apply, Move::Void, Move::Supersede]
+                .into_iter()
+                .flat_map(|m| {
+                    CreditStatus::ALL
+                        .iter()
+                        .filter(move |s| m.check(**s).is_ok())
+                        .map(move |s| (*s, m.target()))
+                })
+                .collect();
         assert_eq!(
             legal,
             [
-                ("pending", "approved"),
-                ("approved", "applied"),
-                ("pending", "void"),
-                ("approved", "void"),
-                ("pending", "superseded"),
-                ("approved", "superseded"),
+                (Pending, Approved),
+                (Approved, Applied),
+                (Pending, Void),
+                (Approved, Void),
+                (Pending, Superseded),
+                (Approved, Superseded),
             ]
         );
         let err = Move::Approve.check(Applied).unwrap_err();

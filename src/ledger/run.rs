@@ -90,8 +90,8 @@ pub fn run(
         });
     }
     let label = period.to_string();
-    let live = credits::live_in_period(conn, &label)?;
-    let voided = credits::voided_in_period(conn, &label)?;
+    let live = credits::live_in_period(conn, period)?;
+    let voided = credits::voided_in_period(conn, period)?;
     let decisions = decide(&evaluated, &live, &voided, &label, now, caller);
     let mut summary = Summary {
         run_id: None,
@@ -315,7 +315,7 @@ fn line_like(old: &Credit, kind: CreditKind, amount: i64, now: i64, caller: &Cal
         period: old.period.clone(),
         run_id: None,
         amount_minor: amount,
-        currency: old.currency.clone(),
+        currency: old.currency,
         plan_key: old.plan_key.clone(),
         plan_version: old.plan_version,
         sla_target_percent: old.sla_target_percent.clone(),
@@ -348,7 +348,7 @@ fn sla_line(
         period: period.into(),
         run_id: None,
         amount_minor: amount,
-        currency: e.spec.price.currency.clone(),
+        currency: e.spec.price.currency,
         plan_key: e.subscription.plan_key.clone(),
         plan_version: e.plan_version,
         sla_target_percent: e.spec.sla_target_percent.to_string(),
@@ -366,9 +366,15 @@ fn sla_line(
 
 /// The period's live credits after the decisions, per currency, as decimal strings.
 fn totals(live: &[Credit], decisions: &[Decision]) -> BTreeMap<String, String> {
-    let mut minor: BTreeMap<String, i64> = BTreeMap::new();
+    let mut minor: BTreeMap<&'static str, Money> = BTreeMap::new();
+    let mut add = |currency: Currency, amount: i64| {
+        minor
+            .entry(currency.code())
+            .or_insert(Money::from_minor(0, currency))
+            .minor += amount;
+    };
     for c in live {
-        *minor.entry(c.currency.clone()).or_default() += c.amount_minor;
+        add(c.currency, c.amount_minor);
     }
     for d in decisions {
         let (gone, added) = match d {
@@ -377,22 +383,14 @@ fn totals(live: &[Credit], decisions: &[Decision]) -> BTreeMap<String, String> {
             Decision::Supersede { old, replacement } => (Some(old), replacement.as_ref()),
         };
         if let Some(old) = gone {
-            *minor.entry(old.currency.clone()).or_default() -= old.amount_minor;
+            add(old.currency, -old.amount_minor);
         }
         if let Some(c) = added {
-            *minor.entry(c.currency.clone()).or_default() += c.amount_minor;
+            add(c.currency, c.amount_minor);
         }
     }
     minor
         .into_iter()
-        .map(|(code, amount)| (code.clone(), display(amount, &code)))
+        .map(|(code, total)| (code.to_owned(), total.amount()))
         .collect()
-}
-
-/// An amount in minor units as a decimal string of its currency.
-pub fn display(minor: i64, currency: &str) -> String {
-    match Currency::parse("currency", currency) {
-        Ok(c) => Money::from_minor(minor, c).amount(),
-        Err(_) => minor.to_string(),
-    }
 }
