@@ -49,7 +49,6 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(keys.clone())
-                .app_data(web::QueryConfig::default().error_handler(api::extract::query_error))
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
                 .configure(api::configure)
         })

@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::extract::Query;
 use super::pagination;
 use super::write::read;
 use super::{ApiError, AppState};
@@ -56,7 +57,7 @@ impl From<Entry> for EntryView {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let limit = pagination::limit(q.limit)?;

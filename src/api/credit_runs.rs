@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Query};
 use super::pagination;
 use super::write::{Changed, change, read, request_time};
 use super::{ApiError, AppState};
@@ -91,7 +91,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Query};
 use super::pagination;
 use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
@@ -105,7 +105,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let limit = pagination::limit(q.limit)?;

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Query};
 use super::pagination;
 use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
@@ -65,7 +65,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;

@@ -146,6 +146,11 @@ pub fn fingerprint(request_line: &str, body: &[u8]) -> String {
 /// Malformed JSON and unknown fields are 400; a missing or ill-typed field is a 422 naming it.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     refuse_nul(body)?;
+    // serde reads a struct from an array too (`["api", "API"]`); every body here is an object.
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -191,13 +196,51 @@ fn field_of(path: &str, message: &str) -> String {
 }
 
 /// Query strings: unknown parameters are 400 (a typo must not silently widen a filter).
-pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let text = err.to_string();
-    if text.contains("unknown field") {
-        ApiError::BadRequest(text).into()
-    } else {
-        ApiError::invalid("query", text).into()
+/// A query string deserialized with the parameter it rejects named: an unknown parameter is a
+/// 400, a missing or ill-typed one a 422 naming it.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
     }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Query<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(pairs).map_err(|e| {
+        let path = e.path().to_string();
+        let text = e.into_inner().to_string();
+        if text.starts_with("unknown field") {
+            return ApiError::BadRequest(format!("unknown query parameter: {text}"));
+        }
+        let missing = text
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let field = match missing {
+            Some(name) => name.to_owned(),
+            None if path != "." => path,
+            None => "query".to_owned(),
+        };
+        ApiError::invalid(field, text)
+    })
 }
 
 pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {

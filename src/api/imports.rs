@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::extract::RawBody;
+use super::extract::{Query, RawBody};
 use super::write::{Changed, change, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
@@ -24,7 +24,7 @@ pub async fn statuspage(
     state: web::Data<AppState>,
     req: HttpRequest,
     caller: Caller,
-    q: web::Query<ImportQuery>,
+    q: Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let options = Options::parse(

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Query};
 use super::pagination;
 use super::status::related_components;
 use super::windows::{check_open, checked_of, resolve};
@@ -118,7 +118,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let limit = pagination::limit(q.limit)?;

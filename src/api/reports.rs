@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
+use super::extract::Query;
 use super::statements::as_of_param;
 use super::write::request_time;
 use super::{ApiError, AppState};
@@ -116,7 +117,7 @@ pub struct CreditsQuery {
 pub async fn credits(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<CreditsQuery>,
+    q: Query<CreditsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &q.period)?;
     let balance = match q.format.as_deref() {
@@ -152,7 +153,7 @@ pub struct StatementsQuery {
 pub async fn statements(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<StatementsQuery>,
+    q: Query<StatementsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &q.period)?;
     let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
@@ -175,7 +176,7 @@ pub struct UptimeQuery {
 pub async fn uptime(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<UptimeQuery>,
+    q: Query<UptimeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &q.period)?;
     let tz_name = q.timezone.clone().unwrap_or_else(|| "UTC".into());

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::extract::Query;
 use super::status::related_components;
 use super::write::{read, request_time};
 use super::{ApiError, AppState};
@@ -145,7 +146,7 @@ pub async fn customer_statement(
     state: web::Data<AppState>,
     req: HttpRequest,
     external_id: web::Path<String>,
-    q: web::Query<StatementQuery>,
+    q: Query<StatementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &q.period)?;
     let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
@@ -198,7 +199,7 @@ pub async fn component_uptime_view(
     state: web::Data<AppState>,
     req: HttpRequest,
     key: web::Path<String>,
-    q: web::Query<UptimeQuery>,
+    q: Query<UptimeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let tz_name = q.timezone.clone().unwrap_or_else(|| "UTC".into());
     let tz = chrono_tz::Tz::from_str(&tz_name).map_err(|_| {

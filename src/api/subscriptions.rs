@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::customers::existing as existing_customer;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Query};
 use super::pagination;
 use super::write::{Changed, change, read};
 use super::{ApiError, AppState};
@@ -78,7 +78,7 @@ pub async fn list_for_customer(
     state: web::Data<AppState>,
     req: HttpRequest,
     external_id: web::Path<String>,
-    q: web::Query<ListQuery>,
+    q: Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;

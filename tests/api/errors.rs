@@ -3,56 +3,87 @@
 use serde_json::json;
 use sla_ledger::auth::Role;
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, assert_problem, assert_problem_is};
 
 fn malformed_and_unknown_input(app: &TestApp) {
-    let r = app.send(
-        "POST",
-        "/v1/components",
-        Some(Role::Admin),
-        Some("{\"key\": \"api\", "),
-        &[],
+    let post = |body: &str| app.send("POST", "/v1/components", Some(Role::Admin), Some(body), &[]);
+    assert_problem_is(
+        &post("{\"key\": \"api\", "),
+        400,
+        None,
+        "malformed JSON: EOF while parsing a value at line 1 column 15",
     );
-    assert_problem(&r, 400, None);
-    assert!(
-        r.body["detail"].as_str().unwrap().contains("line 1 column"),
-        "{}",
-        r.text
+    assert_problem_is(
+        &post(""),
+        400,
+        None,
+        "the request body is empty; a JSON object is expected",
     );
-    let r = app.send("POST", "/v1/components", Some(Role::Admin), Some(""), &[]);
-    assert_problem(&r, 400, None);
-    let r = app.send(
-        "POST",
-        "/v1/components",
-        Some(Role::Admin),
-        Some("[1,2]"),
-        &[],
-    );
-    assert!(r.status == 422 || r.status == 400, "{}", r.text);
+    assert_problem_is(&post("[1,2]"), 422, Some("body"), "must be a JSON object");
     let r = app.post(
         "/v1/components",
         Role::Admin,
         &json!({"key": "api", "name": "API", "nmae": "typo"}),
     );
-    assert_problem(&r, 400, None);
-    assert!(r.body["detail"].as_str().unwrap().contains("nmae"));
+    assert_problem_is(
+        &r,
+        400,
+        None,
+        "unknown field `nmae`, expected one of `key`, `name`, `description`, `group`, `external_id` at line 1 column 32 (at `nmae`)",
+    );
     let r = app.post(
         "/v1/components",
         Role::Admin,
         &json!({"key": "api", "name": 7}),
     );
-    assert_problem(&r, 422, Some("name"));
-    let r = app.get("/v1/components?limt=5", Role::Viewer);
-    assert_problem(&r, 400, None);
-    let r = app.get("/v1/components?limit=abc", Role::Viewer);
-    assert_problem(&r, 422, None);
+    assert_problem_is(
+        &r,
+        422,
+        Some("name"),
+        "invalid type: integer `7`, expected a string at line 1 column 21",
+    );
+    assert_problem_is(
+        &app.get("/v1/components?limt=5", Role::Viewer),
+        400,
+        None,
+        "unknown query parameter: unknown field `limt`, expected `limit` or `after`",
+    );
+    assert_problem_is(
+        &app.get("/v1/components?limit=abc", Role::Viewer),
+        422,
+        Some("limit"),
+        "invalid digit found in string",
+    );
     let r = app.send("PUT", "/v1/components", Some(Role::Admin), None, &[]);
-    assert_problem(&r, 405, None);
+    assert_problem_is(&r, 405, None, "PUT is not allowed here; allowed: GET, POST");
     assert_eq!(r.header("allow"), Some("GET, POST"));
     let r = app.patch("/v1/components/api", Role::Admin, &json!({"name": null}));
-    assert_problem(&r, 422, Some("name"));
-    let r = app.get("/v1/nothing-here", Role::Admin);
-    assert_problem(&r, 404, None);
+    assert_problem_is(
+        &r,
+        422,
+        Some("name"),
+        "invalid type: null, expected a string at line 1 column 12",
+    );
+    assert_problem_is(
+        &app.get("/v1/nothing-here", Role::Admin),
+        404,
+        None,
+        "no route /v1/nothing-here",
+    );
+}
+
+/// Constraint failures are answered with stable words, never the database's own message.
+fn constraint_failures_have_stable_messages(app: &TestApp) {
+    app.create(
+        "/v1/components",
+        json!({"key": "api", "name": "API", "external_id": "sp-1"}),
+    );
+    let r = app.post(
+        "/v1/components",
+        Role::Admin,
+        &json!({"key": "web", "name": "Web", "external_id": "sp-1"}),
+    );
+    assert_problem_is(&r, 409, None, "a component with this external_id exists");
 }
 
 fn oversized_bodies_are_refused(app: &TestApp) {
@@ -88,6 +119,7 @@ fn health_probes(app: &TestApp) {
 
 crate::both!(
     malformed_and_unknown_input,
+    constraint_failures_have_stable_messages,
     oversized_bodies_are_refused,
     health_probes,
     nul_bytes_and_far_dates_are_refused,

@@ -323,7 +323,24 @@ macro_rules! both {
     };
 }
 
-/// Asserts a problem+json answer: status, `type`, and (for 422) the field.
+/// The `type` and `title` a problem of this status has (docs/api.md, "Errors").
+pub fn problem_kind(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("bad-request", "Bad request"),
+        401 => ("unauthorized", "Unauthorized"),
+        403 => ("forbidden", "Forbidden"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        409 => ("conflict", "Conflict"),
+        413 => ("too-large", "Payload too large"),
+        422 => ("validation", "Invalid field"),
+        503 => ("unavailable", "Service unavailable"),
+        other => panic!("no problem type for status {other}"),
+    }
+}
+
+/// Asserts a problem+json answer: status, `type`, `title`, a detail, and (for 422) the field;
+/// no other member.
 pub fn assert_problem(r: &Resp, status: u16, field: Option<&str>) {
     assert_eq!(r.status, status, "{}", r.text);
     assert_eq!(
@@ -332,13 +349,34 @@ pub fn assert_problem(r: &Resp, status: u16, field: Option<&str>) {
         "{}",
         r.text
     );
+    let (kind, title) = problem_kind(status);
+    assert_eq!(r.body["type"], kind, "{}", r.text);
+    assert_eq!(r.body["title"], title, "{}", r.text);
     assert_eq!(r.body["status"], status);
     assert!(
         r.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
         "{}",
         r.text
     );
+    assert_eq!(
+        r.body.get("field").and_then(|f| f.as_str()),
+        field,
+        "{}",
+        r.text
+    );
+    let members = r.body.as_object().map_or(0, |o| o.len());
+    assert_eq!(members, 4 + usize::from(field.is_some()), "{}", r.text);
+}
+
+/// Asserts the whole problem body: status, `type`, `title`, `detail` and `field` exactly.
+pub fn assert_problem_is(r: &Resp, status: u16, field: Option<&str>, detail: &str) {
+    let (kind, title) = problem_kind(status);
+    let mut expected = serde_json::json!({
+        "type": kind, "title": title, "status": status, "detail": detail,
+    });
     if let Some(field) = field {
-        assert_eq!(r.body["field"], field, "{}", r.text);
+        expected["field"] = field.into();
     }
+    assert_eq!(r.body, expected, "{}", r.text);
+    assert_problem(r, status, field);
 }

@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 use sla_ledger::auth::Role;
 
-use crate::helpers::{Resp, TestApp, assert_problem};
+use crate::helpers::{Resp, TestApp, assert_problem, assert_problem_is};
 
 fn now_plus(seconds: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::seconds(seconds))
@@ -143,10 +143,11 @@ fn incident_lists_filter(app: &TestApp) {
         )),
         [c]
     );
-    assert_problem(
+    assert_problem_is(
         &app.get("/v1/incidents?severity=bad", Role::Viewer),
         422,
-        None,
+        Some("severity"),
+        "unknown variant `bad`, expected one of `major_outage`, `partial_outage`, `degraded_performance`, `maintenance`",
     );
     assert_problem(
         &app.get("/v1/incidents?from=2026-01-01", Role::Viewer),

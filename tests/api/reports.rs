@@ -7,7 +7,7 @@ use serde_json::json;
 use sla_ledger::auth::Role;
 use sla_ledger::clock::Clock as _;
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, assert_problem, assert_problem_is};
 use crate::statements::worked_example;
 
 const HOSTILE: &str = "=HYPERLINK(\"http://evil.example\",\"click\")";
@@ -303,10 +303,11 @@ fn empty_months_have_a_header_only(app: &TestApp) {
         422,
         Some("period"),
     );
-    assert_problem(
+    assert_problem_is(
         &app.get("/v1/reports/credits.csv", Role::Billing),
         422,
-        None,
+        Some("period"),
+        "missing field `period`",
     );
     assert_problem(
         &app.get("/v1/reports/credits.csv?period=2026-01", Role::Viewer),

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use sla_ledger::auth::Role;
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, assert_problem, assert_problem_is};
 
 /// SPEC §8: plan `pro` v1, customer `acme` (na) from 2026-01-01, January 2026's windows.
 pub fn worked_example(app: &TestApp) {
@@ -122,10 +122,11 @@ fn statements_follow_zones_versions_and_proration(app: &TestApp) {
         422,
         Some("period"),
     );
-    assert_problem(
+    assert_problem_is(
         &app.get("/v1/customers/acme/statement", Role::Viewer),
         422,
-        None,
+        Some("period"),
+        "missing field `period`",
     );
     let future = "/v1/customers/acme/statement?period=2026-01&as_of=2999-01-01T00:00:00Z";
     assert_problem(&app.get(future, Role::Viewer), 422, Some("as_of"));
