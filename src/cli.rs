@@ -15,7 +15,8 @@ use crate::startup::Application;
     name = "sla-ledger",
     version,
     about = "Turns incident windows into SLA uptime figures and account credits.",
-    after_help = "Settings come from flags or SLA_* environment variables; see README.md."
+    after_help = "Settings come from flags or SLA_* environment variables; see README.md.\n\
+                  How every figure is computed: docs/calculation.md."
 )]
 pub struct Cli {
     #[command(subcommand)]
