@@ -14,5 +14,6 @@ mod imports;
 mod incidents;
 mod migrations;
 mod openapi;
+mod openapi_schemas;
 mod reports;
 mod statements;
