@@ -15,5 +15,6 @@ mod incidents;
 mod migrations;
 mod openapi;
 mod openapi_schemas;
+mod python_client;
 mod reports;
 mod statements;
