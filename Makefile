@@ -1,12 +1,13 @@
 # sla-ledger: `make run` starts the service on SQLite; `make test` runs every test on SQLite and
-# PostgreSQL (127.0.0.1:5432, user postgres). Nothing else needs installing: SQLite and libpq are
-# built from the crates' bundled sources.
+# PostgreSQL (127.0.0.1:5432, user postgres). SQLite and libpq are built from the crates' bundled
+# sources; `make test` pip-installs openapi-python-client (pinned) for the generated-client test.
 SHELL := /bin/bash
 DEV_SECRET := dev-secret-change-me
 PG_HOST := 127.0.0.1
 PG_PORT := 5432
+OPENAPI_PYTHON_CLIENT := 0.29.1
 
-.PHONY: run test lint bench
+.PHONY: run test python-client lint bench
 
 run:
 	cargo build --bin sla-ledger
@@ -17,7 +18,7 @@ run:
 	SLA_JWT_SECRET=$(DEV_SECRET) ./target/debug/sla-ledger serve
 
 # Benchmarks are only compiled here (running them is `make bench`).
-test:
+test: python-client
 	cargo check --benches --quiet
 	@if (exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)) 2>/dev/null; then \
 		cargo test --lib --bins --tests; \
@@ -30,6 +31,19 @@ test:
 		echo "################################################################"; \
 		SLA_TEST_POSTGRES=skip cargo test --lib --bins --tests && \
 		echo "# NOTE: SQLITE ONLY - the PostgreSQL half of the tests was skipped."; \
+	fi
+
+# tests/api/python_client.rs generates a Python client from openapi.yaml with this generator.
+# Installed only when this version is missing; a failed install fails under CI=true, else the
+# test skips loudly.
+python-client:
+	@if ! python3 -c "import importlib.metadata as m, sys; \
+		sys.exit(m.version('openapi-python-client') != '$(OPENAPI_PYTHON_CLIENT)')" 2>/dev/null; then \
+		echo "Installing openapi-python-client==$(OPENAPI_PYTHON_CLIENT) (generated-client test)"; \
+		python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+			"openapi-python-client==$(OPENAPI_PYTHON_CLIENT)" || \
+		{ [ "$$CI" != "true" ] && \
+			echo "# WARNING: openapi-python-client is missing: the generated-client test will be SKIPPED" >&2; }; \
 	fi
 
 lint:

@@ -14,6 +14,8 @@ mod imports;
 mod incidents;
 mod migrations;
 mod openapi;
+mod openapi_schemas;
+mod python_client;
 mod reports;
 mod spec_edges;
 mod statements;
