@@ -179,7 +179,7 @@ fn credit_run(c: &mut Criterion) {
     let period = Period::parse("2026-03").unwrap_or_else(|e| panic!("{e}"));
     let as_of = MONTH_START + MONTH + 2 * 86_400;
 
-    let mut group = c.benchmark_group("batch::evaluate");
+    let mut group = c.benchmark_group("batch::statements");
     group
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10)
@@ -188,7 +188,7 @@ fn credit_run(c: &mut Criterion) {
         let subs = subscriptions(&mut rng, count);
         group.bench_function(format!("{count} subscriptions"), |b| {
             b.iter(|| {
-                let out = batch::evaluate(period, as_of, &plans, &subs, &windows, &groups);
+                let out = batch::statements(period, as_of, &plans, &subs, &windows, &groups);
                 black_box(out.unwrap_or_else(|e| panic!("{e}")))
             })
         });

@@ -16,7 +16,7 @@ use crate::domain::Money;
 use crate::domain::{format_instant, parse_instant, parse_period};
 use crate::engine::status_page::{component_uptime, days_ending};
 use crate::engine::{NoCredit, Span, minutes_display};
-use crate::ledger::evaluate::{Evaluated, Scope, evaluate};
+use crate::ledger::evaluate::{Evaluated, PeriodInputs, Scope};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,7 +153,8 @@ pub async fn customer_statement(
     let external_id = external_id.into_inner();
     let statement = read(&state, move |conn| {
         let customer = super::customers::existing(conn, &external_id)?;
-        let evaluated = evaluate(conn, period, as_of, Scope::Customer(customer.id))?;
+        let (evaluated, _) = PeriodInputs::load(conn, period, as_of)?
+            .evaluate(conn, Scope::Customer(customer.id))?;
         Ok(CustomerStatement {
             customer: customer.external_id,
             period: period.to_string(),

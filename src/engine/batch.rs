@@ -117,7 +117,7 @@ impl<'w> Plan<'w> {
 }
 
 /// SPEC §3–§5 for every `(terms index, subscriber)` in `subs`, in the same order.
-pub fn evaluate(
+pub fn statements(
     period: Period,
     as_of: i64,
     terms: &[Terms],

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::LedgerError;
-use super::evaluate::{Scope, evaluate};
+use super::evaluate::{PeriodInputs, Scope};
 use super::lifecycle::Move;
 use crate::db::DbConnection;
 use crate::db::audit::AuditEntry;
@@ -133,23 +133,20 @@ pub fn add_manual(
         |field: &str, why: String| LedgerError::Invalid(crate::domain::Invalid::new(field, why));
     let subscription = customers::find_subscription(conn, id)?
         .ok_or_else(|| invalid("subscription_id", format!("no subscription {id}")))?;
-    let evaluated = evaluate(
-        conn,
-        m.period,
-        at,
-        Scope::Customer(subscription.customer_id),
-    )?
-    .into_iter()
-    .find(|e| e.subscription.id == id)
-    .ok_or_else(|| {
-        invalid(
-            "period",
-            format!(
-                "subscription {id} is not active in {} under a plan version",
-                m.period
-            ),
-        )
-    })?;
+    let (statements, _) = PeriodInputs::load(conn, m.period, at)?
+        .evaluate(conn, Scope::Customer(subscription.customer_id))?;
+    let evaluated = statements
+        .into_iter()
+        .find(|e| e.subscription.id == id)
+        .ok_or_else(|| {
+            invalid(
+                "period",
+                format!(
+                    "subscription {id} is not active in {} under a plan version",
+                    m.period
+                ),
+            )
+        })?;
     let currency = evaluated.spec.price.currency;
     let (amount_minor, field) = match &m.amount {
         ManualAmount::Fixed(money) if money.currency != currency => {

@@ -195,7 +195,7 @@ impl PeriodInputs {
         if rows.is_empty() {
             return Ok((Vec::new(), last));
         }
-        let statements = engine::batch::evaluate(
+        let statements = engine::batch::statements(
             self.period,
             self.as_of,
             &self.terms,
@@ -220,16 +220,4 @@ impl PeriodInputs {
             .collect();
         Ok((evaluated, last))
     }
-}
-
-/// Evaluates every subscription of `scope` active in `period`, as of `as_of`.
-pub fn evaluate(
-    conn: &mut DbConnection,
-    period: Period,
-    as_of: i64,
-    scope: Scope,
-) -> Result<Vec<Evaluated>, EvaluateError> {
-    Ok(PeriodInputs::load(conn, period, as_of)?
-        .evaluate(conn, scope)?
-        .0)
 }

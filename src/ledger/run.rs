@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::json;
 
-use super::evaluate::{EvaluateError, Evaluated, Scope, evaluate};
+use super::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
 use super::lifecycle::Move;
 use crate::auth::Caller;
 use crate::db::DbConnection;
@@ -77,7 +77,7 @@ pub fn run(
             period.year() * 100 + period.month() as i32
         ))?;
     }
-    let evaluated = evaluate(conn, period, now, Scope::All)?;
+    let (evaluated, _) = PeriodInputs::load(conn, period, now)?.evaluate(conn, Scope::All)?;
     let ends = evaluated
         .iter()
         .map(|e| e.statement.period_span.end)

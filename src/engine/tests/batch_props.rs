@@ -18,7 +18,7 @@ fn check(
     subs: &[(usize, Subscriber)],
     windows: &[Window],
 ) -> Result<(), TestCaseError> {
-    let batch = batch::evaluate(period(PERIOD), as_of, plans, subs, windows, &groups()).unwrap();
+    let batch = batch::statements(period(PERIOD), as_of, plans, subs, windows, &groups()).unwrap();
     prop_assert_eq!(batch.len(), subs.len());
     for (got, (index, sub)) in batch.iter().zip(subs) {
         let single = statement(
@@ -85,7 +85,7 @@ proptest! {
 #[test]
 fn unknown_terms_index_and_invalid_terms_are_errors() {
     let sub = april_sub();
-    let err = batch::evaluate(
+    let err = batch::statements(
         period("2026-04"),
         0,
         &[Terms::default()],
@@ -104,7 +104,7 @@ fn unknown_terms_index_and_invalid_terms_are_errors() {
         min_downtime_seconds: -5,
         ..Terms::default()
     };
-    let err = batch::evaluate(
+    let err = batch::statements(
         period("2026-04"),
         0,
         &[Terms::default(), bad],

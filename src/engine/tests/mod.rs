@@ -54,7 +54,7 @@ fn subscriber(start: &str) -> Subscriber {
     }
 }
 
-/// `statement()` and `batch::evaluate()` for one subscription; asserts they agree.
+/// `statement()` and `batch::statements()` for one subscription; asserts they agree.
 fn both(
     p: &str,
     as_of: i64,
@@ -64,7 +64,7 @@ fn both(
     groups: &Groups,
 ) -> Statement {
     let single = statement(period(p), as_of, terms, sub, windows, groups).unwrap();
-    let batch = batch::evaluate(
+    let batch = batch::statements(
         period(p),
         as_of,
         std::slice::from_ref(terms),
