@@ -15,6 +15,7 @@ use sla_ledger::auth::{Caller, Role};
 use sla_ledger::clock::{Clock as _, SystemClock};
 use sla_ledger::db::Db;
 use sla_ledger::db::incidents::{self, IncidentFields, NewWindow, WindowFilter};
+use sla_ledger::domain::incident::IncidentStatus;
 use sla_ledger::engine::Severity;
 use sla_ledger::import::{apply, statuspage};
 
@@ -149,7 +150,7 @@ fn fill(db: &Db, count: usize) {
         db.transaction(|conn| -> Result<(), sla_ledger::db::DbError> {
             let fields = IncidentFields {
                 title: "synthetic",
-                status: "resolved",
+                status: IncidentStatus::Resolved,
                 external_id: None,
                 created_at: BASE,
                 updated_at: BASE,

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use sla_ledger::db::incidents::{self, IncidentFields, NewWindow};
 use sla_ledger::db::schema::{components, customers, plan_versions, plans, subscriptions};
 use sla_ledger::db::{Db, DbConnection};
+use sla_ledger::domain::incident::IncidentStatus;
 use sla_ledger::engine::Severity;
 
 const COMPONENTS: usize = 200;
@@ -91,7 +92,7 @@ pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
             ))
             .collect();
         insert_all!(conn, subscriptions::table, rows);
-        let fields = IncidentFields { title: "bench", status: "resolved", external_id: None, created_at: 0, updated_at: 0 };
+        let fields = IncidentFields { title: "bench", status: IncidentStatus::Resolved, external_id: None, created_at: 0, updated_at: 0 };
         let incident = incidents::insert_incident(conn, &fields)?;
         let severities = [Severity::MajorOutage, Severity::PartialOutage, Severity::DegradedPerformance, Severity::Maintenance];
         let windows: Vec<NewWindow> = (0..windows_count)

@@ -16,7 +16,7 @@ use crate::db::audit::snapshot;
 use crate::db::incidents::{
     self as store, Incident, IncidentChanges, IncidentFields, Window, WindowFilter,
 };
-use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
+use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput, listed};
 use crate::domain::{format_instant, parse_external_id, parse_instant};
 use crate::engine::Severity;
 
@@ -49,7 +49,7 @@ impl From<&Window> for WindowView {
 pub struct IncidentView {
     id: i64,
     title: String,
-    pub(super) status: String,
+    pub(super) status: IncidentStatus,
     external_id: Option<String>,
     created_at: String,
     updated_at: String,
@@ -155,7 +155,7 @@ pub async fn list(
             || to.is_some()
             || window_filter.ongoing;
         let filter = store::IncidentFilter {
-            status: q.status.map(|s| s.as_str().to_owned()),
+            status: q.status,
             windows: filtered.then_some(window_filter),
         };
         let incidents = store::list_incidents(conn, &filter, after, limit + 1)?;
@@ -205,7 +205,7 @@ pub async fn create(
         .collect::<Result<Vec<_>, _>>()?;
     let status = new.status;
     for (i, w) in checked.iter().enumerate() {
-        check_open(status.as_str(), w, &format!("windows[{i}].end"))?;
+        check_open(status, w, &format!("windows[{i}].end"))?;
     }
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
         let windows = checked
@@ -224,7 +224,7 @@ pub async fn create(
             conn,
             &IncidentFields {
                 title: &title,
-                status: status.as_str(),
+                status,
                 external_id: external_id.as_deref(),
                 created_at: ctx.now,
                 updated_at: ctx.now,
@@ -265,9 +265,13 @@ pub async fn update(
         .map(|e| parse_instant("end", e))
         .transpose()?;
     if end.is_some() && !patch.status.is_some_and(IncidentStatus::is_closed) {
+        let closing = IncidentStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_closed());
         return Err(ApiError::invalid(
             "end",
-            "goes with status resolved or postmortem",
+            format!("goes with status {}", listed(closing)),
         ));
     }
     let status = patch.status;
@@ -298,7 +302,7 @@ pub async fn update(
             id,
             &IncidentChanges {
                 title: title.as_deref().unwrap_or(&before.title),
-                status: status.map(IncidentStatus::as_str).unwrap_or(&before.status),
+                status: status.unwrap_or(before.status),
                 external_id: external_id
                     .clone()
                     .unwrap_or(before.external_id.clone())

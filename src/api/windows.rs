@@ -75,7 +75,7 @@ pub async fn add_window(
     let checked = body.value.check("", request_time(&req))?;
     change(&state, &req, &caller, body.fingerprint, move |conn, _| {
         let before = load(conn, id)?;
-        check_open(&before.status, &checked, "end")?;
+        check_open(before.status, &checked, "end")?;
         let window = resolve(conn, &checked, "")?;
         store::insert_windows(conn, id, &[window])?;
         let changed = audited(conn, "incident.add_window", id, &before)?;
@@ -122,7 +122,7 @@ pub async fn update_window(
         merged.start = format_instant(start.unwrap_or(current.start));
         merged.end = end.unwrap_or(current.end).map(format_instant);
         let checked = merged.check("", ctx.now)?;
-        check_open(&before.status, &checked, "end")?;
+        check_open(before.status, &checked, "end")?;
         let window = resolve(conn, &checked, "")?;
         store::update_window(conn, window_id, &window)?;
         audited(conn, "incident.update_window", id, &before)
@@ -176,12 +176,11 @@ pub(super) fn checked_of(w: &Window) -> CheckedWindow {
 
 /// A resolved (or post-mortem) incident has no open window.
 pub(super) fn check_open(
-    status: &str,
+    status: IncidentStatus,
     window: &CheckedWindow,
     field: &str,
 ) -> Result<(), ApiError> {
-    let closed = IncidentStatus::parse("status", status).is_ok_and(IncidentStatus::is_closed);
-    if closed && window.end.is_none() {
+    if status.is_closed() && window.end.is_none() {
         return Err(ApiError::invalid(
             field,
             format!("the incident is {status}: its windows must end"),

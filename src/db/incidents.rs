@@ -8,6 +8,7 @@ use super::DbConnection;
 use super::schema::{
     components, customers, impact_windows, incidents, window_customers, window_regions,
 };
+use crate::domain::incident::IncidentStatus;
 use crate::engine::Severity;
 
 pub use crate::domain::incident::MAX_WINDOW_SECONDS;
@@ -20,7 +21,7 @@ const CHUNK: usize = 2000;
 pub struct Incident {
     pub id: i64,
     pub title: String,
-    pub status: String,
+    pub status: IncidentStatus,
     pub external_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -30,7 +31,7 @@ pub struct Incident {
 #[diesel(table_name = incidents)]
 pub struct IncidentFields<'a> {
     pub title: &'a str,
-    pub status: &'a str,
+    pub status: IncidentStatus,
     pub external_id: Option<&'a str>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -98,7 +99,7 @@ impl Window {
 #[diesel(table_name = incidents, treat_none_as_null = true)]
 pub struct IncidentChanges<'a> {
     pub title: &'a str,
-    pub status: &'a str,
+    pub status: IncidentStatus,
     pub external_id: Option<&'a str>,
     pub updated_at: i64,
 }
@@ -379,7 +380,7 @@ fn window_rows(conn: &mut DbConnection, filter: &WindowFilter) -> QueryResult<Ve
 }
 
 pub struct IncidentFilter {
-    pub status: Option<String>,
+    pub status: Option<IncidentStatus>,
     /// Only incidents with a window matching this.
     pub windows: Option<WindowFilter>,
 }
@@ -396,8 +397,8 @@ pub fn list_incidents(
         .limit(limit)
         .select(Incident::as_select())
         .into_boxed();
-    if let Some(status) = &filter.status {
-        query = query.filter(incidents::status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        query = query.filter(incidents::status.eq(status));
     }
     let Some(windows) = &filter.windows else {
         return query.load(conn);
@@ -417,8 +418,8 @@ pub fn list_incidents(
             .order(incidents::id.asc())
             .select(Incident::as_select())
             .into_boxed();
-        if let Some(status) = &filter.status {
-            rows = rows.filter(incidents::status.eq(status.clone()));
+        if let Some(status) = filter.status {
+            rows = rows.filter(incidents::status.eq(status));
         }
         page.extend(rows.load(conn)?);
         if page.len() as i64 >= limit {

@@ -27,6 +27,15 @@ impl IncidentStatus {
     }
 }
 
+/// `a, b or c`: some statuses, as a message lists them.
+pub fn listed(statuses: impl IntoIterator<Item = IncidentStatus>) -> String {
+    let words: Vec<&str> = statuses.into_iter().map(IncidentStatus::as_str).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
+}
+
 /// A window as it arrives.
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
@@ -181,6 +190,20 @@ mod tests {
             Some("2026-02-10T04:00:00Z"),
         );
         assert!(planned.check("", NOW).is_ok());
+    }
+
+    #[test]
+    fn statuses_are_listed_as_messages_word_them() {
+        assert_eq!(
+            listed(IncidentStatus::ALL.iter().copied()),
+            "investigating, identified, monitoring, resolved or postmortem"
+        );
+        let closed = IncidentStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_closed());
+        assert_eq!(listed(closed), "resolved or postmortem");
+        assert_eq!(listed([IncidentStatus::Monitoring]), "monitoring");
     }
 
     #[test]

@@ -164,7 +164,7 @@ pub fn apply(
                 store::delete_windows(conn, &ids)?;
                 let changes = IncidentChanges {
                     title: &incident.title,
-                    status: &incident.status,
+                    status: incident.status,
                     external_id: Some(external_id),
                     updated_at: at,
                 };
@@ -182,7 +182,7 @@ pub fn apply(
             None => {
                 let fields = IncidentFields {
                     title: &incident.title,
-                    status: &incident.status,
+                    status: incident.status,
                     external_id: Some(external_id),
                     created_at: at,
                     updated_at: at,

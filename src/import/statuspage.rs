@@ -11,6 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::domain::incident::{IncidentStatus, listed};
 use crate::engine::Severity;
 
 /// What one `incidents.json` document says, ready to import.
@@ -37,8 +38,7 @@ pub struct PageComponent {
 pub struct ImportedIncident {
     pub page_incident_id: String,
     pub title: String,
-    /// One of `investigating`, `identified`, `monitoring`, `resolved`, `postmortem`.
-    pub status: String,
+    pub status: IncidentStatus,
     /// Sorted by start, then component code. A window that is empty once instants are
     /// truncated to whole seconds (end == start) is dropped: it holds no time.
     pub windows: Vec<ImportedWindow>,
@@ -75,8 +75,8 @@ pub enum ImportError {
         reason: String,
     },
     #[error(
-        "{path}: unknown incident status `{value}` \
-         (expected investigating, identified, monitoring, resolved or postmortem)"
+        "{path}: unknown incident status `{value}` (expected {})",
+        listed(IncidentStatus::ALL.iter().copied())
     )]
     UnknownIncidentStatus { path: String, value: String },
     #[error(
@@ -89,14 +89,6 @@ pub enum ImportError {
     #[error("{path}: the incident is resolved before its `{component}` window opens")]
     ResolvedBeforeWindow { path: String, component: String },
 }
-
-const INCIDENT_STATUSES: [&str; 5] = [
-    "investigating",
-    "identified",
-    "monitoring",
-    "resolved",
-    "postmortem",
-];
 
 impl Document {
     /// Every component code a window refers to, so the caller can list the unknown ones.
@@ -187,13 +179,13 @@ fn parse_incident(node: &Node) -> Result<ImportedIncident, ImportError> {
     let id = node.field("id")?.str()?.to_owned();
     let title = node.field("name")?.str()?.to_owned();
     let status_node = node.field("status")?;
-    let status = status_node.str()?;
-    if !INCIDENT_STATUSES.contains(&status) {
-        return Err(ImportError::UnknownIncidentStatus {
-            path: status_node.path,
-            value: status.to_owned(),
-        });
-    }
+    let word = status_node.str()?;
+    let status = IncidentStatus::parse(&status_node.path, word).map_err(|_| {
+        ImportError::UnknownIncidentStatus {
+            path: status_node.path.clone(),
+            value: word.to_owned(),
+        }
+    })?;
     let started_at = optional_seconds(node, "started_at")?;
     let resolved_at = optional_seconds(node, "resolved_at")?;
     let mut updates = node
@@ -214,7 +206,7 @@ fn parse_incident(node: &Node) -> Result<ImportedIncident, ImportError> {
     Ok(ImportedIncident {
         page_incident_id: id,
         title,
-        status: status.to_owned(),
+        status,
         windows,
     })
 }
