@@ -9,7 +9,7 @@ use super::schema::{
     components, customers, impact_windows, incidents, window_customers, window_regions,
 };
 use crate::domain::incident::IncidentStatus;
-use crate::engine::Severity;
+use crate::engine::{Groups, Severity};
 
 pub use crate::domain::incident::MAX_WINDOW_SECONDS;
 
@@ -501,16 +501,13 @@ impl From<Window> for crate::engine::Window {
     }
 }
 
-/// A component with its group's members (when it is a group) and its own group (when it is a
-/// member): whose windows a status page counts for it. `None` when there is no such component.
-pub fn related_keys(groups: &[(String, Option<String>)], key: &str) -> Option<Vec<String>> {
-    let (_, group) = groups.iter().find(|(k, _)| k == key)?;
-    let mut keys: Vec<String> = groups
+/// The component keys whose windows count for `key` (`engine::Groups::related`), from the
+/// components with their groups. `None` when there is no such component.
+pub fn related_keys(components: &[(String, Option<String>)], key: &str) -> Option<Vec<String>> {
+    components.iter().find(|(k, _)| k == key)?;
+    let groups: Groups = components
         .iter()
-        .filter(|(_, g)| g.as_deref() == Some(key))
-        .map(|(k, _)| k.clone())
+        .filter_map(|(k, group)| Some((k, group.as_ref()?)))
         .collect();
-    keys.push(key.to_owned());
-    keys.extend(group.clone());
-    Some(keys)
+    Some(groups.related(key).into_iter().map(str::to_owned).collect())
 }
