@@ -7,16 +7,16 @@ use serde_json::json;
 use super::extract::JsonBody;
 use super::pagination;
 use super::status::related_components;
-use super::windows::{check_open, checked_of, resolve};
+use super::windows::{check_catalog, check_open};
 use super::write::{Changed, change, read, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::incidents::{
-    self as store, Incident, IncidentChanges, IncidentFields, Window, WindowFilter,
+    self as store, Incident, IncidentChanges, IncidentFields, StoredWindow, WindowFilter,
 };
-use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput, listed};
+use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput, listed};
 use crate::domain::{format_instant, parse_external_id, parse_instant};
 use crate::engine::Severity;
 
@@ -31,16 +31,17 @@ pub struct WindowView {
     customers: Vec<String>,
 }
 
-impl From<&Window> for WindowView {
-    fn from(w: &Window) -> WindowView {
+impl From<&StoredWindow> for WindowView {
+    fn from(stored: &StoredWindow) -> WindowView {
+        let w = &stored.window;
         WindowView {
-            id: w.id,
+            id: stored.id,
             component: w.component.clone(),
             severity: w.severity,
             start: format_instant(w.start),
             end: w.end.map(format_instant),
             regions: w.regions.clone(),
-            customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
+            customers: w.customers.clone(),
         }
     }
 }
@@ -56,7 +57,7 @@ pub struct IncidentView {
     pub(super) windows: Vec<WindowView>,
 }
 
-pub(super) fn view(incident: Incident, windows: &[Window]) -> IncidentView {
+pub(super) fn view(incident: Incident, windows: &[StoredWindow]) -> IncidentView {
     IncidentView {
         windows: windows
             .iter()
@@ -208,11 +209,9 @@ pub async fn create(
         check_open(status, w, &format!("windows[{i}].end"))?;
     }
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
-        let windows = checked
-            .iter()
-            .enumerate()
-            .map(|(i, w)| resolve(conn, w, &format!("windows[{i}].")))
-            .collect::<Result<Vec<_>, _>>()?;
+        for (i, w) in checked.iter().enumerate() {
+            check_catalog(conn, w, &format!("windows[{i}]."))?;
+        }
         if let Some(e) = &external_id
             && !store::incidents_by_external_id(conn, std::slice::from_ref(e))?.is_empty()
         {
@@ -230,7 +229,7 @@ pub async fn create(
                 updated_at: ctx.now,
             },
         )?;
-        store::insert_windows(conn, id, &windows)?;
+        store::insert_windows(conn, id, &checked)?;
         let after = snapshot(&load(conn, id)?);
         Ok(Changed::created("incident.create", id, after))
     })
@@ -278,7 +277,7 @@ pub async fn update(
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
         let before = load(conn, id)?;
         let windows = store::windows_of(conn, &[id])?;
-        let open: Vec<&Window> = windows.iter().filter(|w| w.end.is_none()).collect();
+        let open: Vec<&StoredWindow> = windows.iter().filter(|w| w.window.end.is_none()).collect();
         if status.is_some_and(IncidentStatus::is_closed) && !open.is_empty() {
             let end = end.ok_or_else(|| {
                 ApiError::invalid(
@@ -287,9 +286,9 @@ pub async fn update(
                 )
             })?;
             for w in &open {
-                let closed = CheckedWindow {
+                let closed = ImpactWindow {
                     end: Some(end),
-                    ..checked_of(w)
+                    ..w.window.clone()
                 };
                 closed.check_times("", ctx.now).map_err(|e| {
                     ApiError::invalid("end", format!("closing window {}: {}", w.id, e.reason))

@@ -8,7 +8,7 @@ use super::DbConnection;
 use super::schema::{
     components, customers, impact_windows, incidents, window_customers, window_regions,
 };
-use crate::domain::incident::IncidentStatus;
+use crate::domain::incident::{ImpactWindow, IncidentStatus};
 use crate::engine::{Groups, Severity};
 
 pub use crate::domain::incident::MAX_WINDOW_SECONDS;
@@ -48,51 +48,14 @@ struct WindowRow {
     end_at: Option<i64>,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = impact_windows)]
-struct NewWindowRow<'a> {
-    incident_id: i64,
-    component_key: &'a str,
-    severity: &'a str,
-    start_at: i64,
-    end_at: Option<i64>,
-}
-
-/// A window as written: customers by internal id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewWindow {
-    pub component: String,
-    pub severity: Severity,
-    pub start: i64,
-    pub end: Option<i64>,
-    pub regions: Vec<String>,
-    pub customers: Vec<i64>,
-}
-
-/// A stored window with its scopes; customers as (internal id, external id).
+/// A stored window: where it is kept, the window, and its customers' internal ids (those of
+/// `window.customers`, which names them by external id).
 #[derive(Debug, Clone)]
-pub struct Window {
+pub struct StoredWindow {
     pub id: i64,
     pub incident_id: i64,
-    pub component: String,
-    pub severity: Severity,
-    pub start: i64,
-    pub end: Option<i64>,
-    pub regions: Vec<String>,
-    pub customers: Vec<(i64, String)>,
-}
-
-impl Window {
-    pub fn as_new(&self) -> NewWindow {
-        NewWindow {
-            component: self.component.clone(),
-            severity: self.severity,
-            start: self.start,
-            end: self.end,
-            regions: self.regions.clone(),
-            customers: self.customers.iter().map(|(id, _)| *id).collect(),
-        }
-    }
+    pub window: ImpactWindow,
+    pub customer_ids: Vec<i64>,
 }
 
 #[derive(AsChangeset)]
@@ -151,7 +114,7 @@ pub fn incidents_by_external_id(
 pub fn insert_windows(
     conn: &mut DbConnection,
     incident_id: i64,
-    windows: &[NewWindow],
+    windows: &[ImpactWindow],
 ) -> QueryResult<Vec<i64>> {
     insert_windows_of(
         conn,
@@ -162,18 +125,20 @@ pub fn insert_windows(
 /// Like `insert_windows`, for windows of several incidents at once.
 pub fn insert_windows_of(
     conn: &mut DbConnection,
-    windows: &[(i64, &NewWindow)],
+    windows: &[(i64, &ImpactWindow)],
 ) -> QueryResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(windows.len());
     for chunk in windows.chunks(CHUNK) {
-        let rows: Vec<NewWindowRow<'_>> = chunk
+        let rows: Vec<_> = chunk
             .iter()
-            .map(|(incident_id, w)| NewWindowRow {
-                incident_id: *incident_id,
-                component_key: &w.component,
-                severity: w.severity.as_str(),
-                start_at: w.start,
-                end_at: w.end,
+            .map(|(incident_id, w)| {
+                (
+                    impact_windows::incident_id.eq(*incident_id),
+                    impact_windows::component_key.eq(&w.component),
+                    impact_windows::severity.eq(w.severity.as_str()),
+                    impact_windows::start_at.eq(w.start),
+                    impact_windows::end_at.eq(w.end),
+                )
             })
             .collect();
         // RETURNING lists the rows in VALUES order on both backends.
@@ -189,25 +154,28 @@ pub fn insert_windows_of(
         };
         ids.extend(chunk_ids);
     }
-    let regions: Vec<(i64, &str)> = ids
+    let written: Vec<(i64, &ImpactWindow)> = ids
         .iter()
         .zip(windows)
-        .flat_map(|(id, (_, w))| w.regions.iter().map(move |r| (*id, r.as_str())))
+        .map(|(id, (_, w))| (*id, *w))
         .collect();
-    let scoped_customers: Vec<(i64, i64)> = ids
-        .iter()
-        .zip(windows)
-        .flat_map(|(id, (_, w))| w.customers.iter().map(move |c| (*id, *c)))
-        .collect();
-    insert_scopes(conn, &regions, &scoped_customers)?;
+    insert_scopes(conn, &written)?;
     Ok(ids)
 }
 
-fn insert_scopes(
-    conn: &mut DbConnection,
-    regions: &[(i64, &str)],
-    scoped: &[(i64, i64)],
-) -> QueryResult<()> {
+/// Writes the regions and customers of windows, given by window id.
+fn insert_scopes(conn: &mut DbConnection, windows: &[(i64, &ImpactWindow)]) -> QueryResult<()> {
+    let regions: Vec<(i64, &str)> = windows
+        .iter()
+        .flat_map(|(id, w)| w.regions.iter().map(move |r| (*id, r.as_str())))
+        .collect();
+    let customer_ids = customer_ids(conn, windows)?;
+    let scoped = windows
+        .iter()
+        .flat_map(|(id, w)| w.customers.iter().map(move |c| (*id, c)))
+        .map(|(id, c)| customer_ids.get(c).map(|c| (id, *c)))
+        .collect::<Option<Vec<(i64, i64)>>>()
+        .ok_or(diesel::result::Error::NotFound)?;
     for chunk in regions.chunks(CHUNK) {
         let rows: Vec<_> = chunk
             .iter()
@@ -273,8 +241,30 @@ pub fn delete_incident(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
         .map(drop)
 }
 
+/// The internal ids of the customers the windows name by external id.
+fn customer_ids(
+    conn: &mut DbConnection,
+    windows: &[(i64, &ImpactWindow)],
+) -> QueryResult<HashMap<String, i64>> {
+    let mut named: Vec<&str> = windows
+        .iter()
+        .flat_map(|(_, w)| w.customers.iter().map(String::as_str))
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut ids = HashMap::with_capacity(named.len());
+    for chunk in named.chunks(CHUNK) {
+        let found: Vec<(String, i64)> = customers::table
+            .filter(customers::external_id.eq_any(chunk))
+            .select((customers::external_id, customers::id))
+            .load(conn)?;
+        ids.extend(found);
+    }
+    Ok(ids)
+}
+
 /// Changes a window in place; its scopes are replaced.
-pub fn update_window(conn: &mut DbConnection, id: i64, w: &NewWindow) -> QueryResult<()> {
+pub fn update_window(conn: &mut DbConnection, id: i64, w: &ImpactWindow) -> QueryResult<()> {
     diesel::update(impact_windows::table.find(id))
         .set((
             impact_windows::component_key.eq(&w.component),
@@ -286,9 +276,7 @@ pub fn update_window(conn: &mut DbConnection, id: i64, w: &NewWindow) -> QueryRe
     diesel::delete(window_regions::table.filter(window_regions::window_id.eq(id))).execute(conn)?;
     diesel::delete(window_customers::table.filter(window_customers::window_id.eq(id)))
         .execute(conn)?;
-    let regions: Vec<(i64, &str)> = w.regions.iter().map(|r| (id, r.as_str())).collect();
-    let scoped: Vec<(i64, i64)> = w.customers.iter().map(|c| (id, *c)).collect();
-    insert_scopes(conn, &regions, &scoped)
+    insert_scopes(conn, &[(id, w)])
 }
 
 /// Closes every open window of an incident at `end`.
@@ -307,7 +295,7 @@ pub fn close_open_windows(
 }
 
 /// The windows of some incidents, ordered by incident, start, id.
-pub fn windows_of(conn: &mut DbConnection, incident_ids: &[i64]) -> QueryResult<Vec<Window>> {
+pub fn windows_of(conn: &mut DbConnection, incident_ids: &[i64]) -> QueryResult<Vec<StoredWindow>> {
     let mut rows = Vec::new();
     for chunk in incident_ids.chunks(CHUNK) {
         rows.extend(
@@ -340,7 +328,10 @@ pub struct WindowFilter {
 
 /// Windows overlapping `[from, to)`, optionally for some components. Uses the bounded window
 /// length: a closed window overlapping `from` started after `from - MAX_WINDOW_SECONDS`.
-pub fn overlapping(conn: &mut DbConnection, filter: &WindowFilter) -> QueryResult<Vec<Window>> {
+pub fn overlapping(
+    conn: &mut DbConnection,
+    filter: &WindowFilter,
+) -> QueryResult<Vec<StoredWindow>> {
     let rows = window_rows(conn, filter)?;
     with_scopes(conn, rows)
 }
@@ -430,7 +421,7 @@ pub fn list_incidents(
     Ok(page)
 }
 
-fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec<Window>> {
+fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec<StoredWindow>> {
     let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
     let mut regions: HashMap<i64, Vec<String>> = HashMap::new();
     let mut scoped: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
@@ -458,16 +449,23 @@ fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec
     }
     Ok(rows
         .into_iter()
-        .map(|w| Window {
-            regions: regions.remove(&w.id).unwrap_or_default(),
-            customers: scoped.remove(&w.id).unwrap_or_default(),
-            // Stored severities were validated on the way in.
-            severity: w.severity.parse().unwrap_or(Severity::MajorOutage),
-            id: w.id,
-            incident_id: w.incident_id,
-            component: w.component_key,
-            start: w.start_at,
-            end: w.end_at,
+        .map(|w| {
+            let (customer_ids, customers) =
+                scoped.remove(&w.id).unwrap_or_default().into_iter().unzip();
+            StoredWindow {
+                id: w.id,
+                incident_id: w.incident_id,
+                window: ImpactWindow {
+                    component: w.component_key,
+                    // Stored severities were validated on the way in.
+                    severity: w.severity.parse().unwrap_or(Severity::MajorOutage),
+                    start: w.start_at,
+                    end: w.end_at,
+                    regions: regions.remove(&w.id).unwrap_or_default(),
+                    customers,
+                },
+                customer_ids,
+            }
         })
         .collect())
 }
@@ -487,16 +485,16 @@ pub fn component_has_windows(conn: &mut DbConnection, key: &str) -> QueryResult<
     .get_result(conn)
 }
 
-impl From<Window> for crate::engine::Window {
-    fn from(w: Window) -> crate::engine::Window {
+impl From<StoredWindow> for crate::engine::Window {
+    fn from(w: StoredWindow) -> crate::engine::Window {
         crate::engine::Window {
             id: w.id,
-            component: w.component,
-            severity: w.severity,
-            start: w.start,
-            end: w.end,
-            regions: w.regions,
-            customers: w.customers.into_iter().map(|(id, _)| id).collect(),
+            component: w.window.component,
+            severity: w.window.severity,
+            start: w.window.start,
+            end: w.window.end,
+            regions: w.window.regions,
+            customers: w.customer_ids,
         }
     }
 }

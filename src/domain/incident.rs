@@ -50,21 +50,21 @@ pub struct WindowInput {
     pub customers: Vec<String>,
 }
 
-/// A window whose times and scopes are well formed; components and customers are checked
-/// against the database by the caller.
+/// An impact window whose times and scopes are well formed: what is written for an incident.
+/// Its component and customers are checked against the database by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckedWindow {
+pub struct ImpactWindow {
     pub component: String,
     pub severity: Severity,
     pub start: i64,
     pub end: Option<i64>,
     pub regions: Vec<String>,
-    /// External ids.
+    /// External ids, sorted.
     pub customers: Vec<String>,
 }
 
 impl WindowInput {
-    pub fn check(&self, prefix: &str, now: i64) -> Result<CheckedWindow, Invalid> {
+    pub fn check(&self, prefix: &str, now: i64) -> Result<ImpactWindow, Invalid> {
         let f = |name: &str| format!("{prefix}{name}");
         let start = parse_instant(&f("start"), &self.start)?;
         let end = self
@@ -74,7 +74,7 @@ impl WindowInput {
             .transpose()?;
         let regions = distinct(&f("regions"), &self.regions, parse_region)?;
         let customers = distinct(&f("customers"), &self.customers, parse_external_id)?;
-        let window = CheckedWindow {
+        let window = ImpactWindow {
             component: self.component.clone(),
             severity: self.severity,
             start,
@@ -87,7 +87,7 @@ impl WindowInput {
     }
 }
 
-impl CheckedWindow {
+impl ImpactWindow {
     /// `end > start`, at most 366 days long, and an outage not starting in the future.
     pub fn check_times(&self, prefix: &str, now: i64) -> Result<(), Invalid> {
         let f = |name: &str| format!("{prefix}{name}");
