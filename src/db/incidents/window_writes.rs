@@ -9,6 +9,16 @@ use crate::db::DbConnection;
 use crate::db::schema::{customers, impact_windows, window_customers, window_regions};
 use crate::domain::incident::ImpactWindow;
 
+/// A multi-row INSERT, compiled per backend like `insert_returning_id!`.
+macro_rules! insert_rows {
+    ($conn:expr, $table:path, $rows:expr) => {
+        match $conn {
+            DbConnection::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
 /// Writes windows in a few multi-row statements; yields their ids in order.
 pub fn insert_windows(
     conn: &mut DbConnection,
@@ -85,14 +95,7 @@ fn insert_scopes(conn: &mut DbConnection, windows: &[(i64, &ImpactWindow)]) -> Q
                 )
             })
             .collect();
-        match conn {
-            DbConnection::Postgres(c) => diesel::insert_into(window_regions::table)
-                .values(&rows)
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(window_regions::table)
-                .values(&rows)
-                .execute(c)?,
-        };
+        insert_rows!(conn, window_regions::table, &rows)?;
     }
     for chunk in scoped.chunks(CHUNK) {
         let rows: Vec<_> = chunk
@@ -104,14 +107,7 @@ fn insert_scopes(conn: &mut DbConnection, windows: &[(i64, &ImpactWindow)]) -> Q
                 )
             })
             .collect();
-        match conn {
-            DbConnection::Postgres(c) => diesel::insert_into(window_customers::table)
-                .values(&rows)
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(window_customers::table)
-                .values(&rows)
-                .execute(c)?,
-        };
+        insert_rows!(conn, window_customers::table, &rows)?;
     }
     Ok(())
 }
