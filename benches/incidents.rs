@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use sla_ledger::auth::{Caller, Role};
 use sla_ledger::clock::{Clock as _, SystemClock};
 use sla_ledger::db::Db;
-use sla_ledger::db::incidents::{self, IncidentFields, NewWindow, WindowFilter};
+use sla_ledger::db::incidents::{self, IncidentFields, WindowFilter};
+use sla_ledger::domain::incident::{ImpactWindow, IncidentStatus};
 use sla_ledger::engine::Severity;
 use sla_ledger::import::{apply, statuspage};
 
@@ -149,16 +150,16 @@ fn fill(db: &Db, count: usize) {
         db.transaction(|conn| -> Result<(), sla_ledger::db::DbError> {
             let fields = IncidentFields {
                 title: "synthetic",
-                status: "resolved",
+                status: IncidentStatus::Resolved,
                 external_id: None,
                 created_at: BASE,
                 updated_at: BASE,
             };
             let id = incidents::insert_incident(conn, &fields)?;
-            let windows: Vec<NewWindow> = (0..batch)
+            let windows: Vec<ImpactWindow> = (0..batch)
                 .map(|_| {
                     let start = BASE + (next() % (730 * 86_400)) as i64;
-                    NewWindow {
+                    ImpactWindow {
                         component: format!("c{:03}", next() as usize % COMPONENTS),
                         severity: Severity::PartialOutage,
                         start,

@@ -5,9 +5,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
 use diesel::prelude::*;
-use sla_ledger::db::incidents::{self, IncidentFields, NewWindow};
+use sla_ledger::db::incidents::{self, IncidentFields};
 use sla_ledger::db::schema::{components, customers, plan_versions, plans, subscriptions};
 use sla_ledger::db::{Db, DbConnection};
+use sla_ledger::domain::incident::{ImpactWindow, IncidentStatus};
 use sla_ledger::engine::Severity;
 
 const COMPONENTS: usize = 200;
@@ -91,19 +92,19 @@ pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
             ))
             .collect();
         insert_all!(conn, subscriptions::table, rows);
-        let fields = IncidentFields { title: "bench", status: "resolved", external_id: None, created_at: 0, updated_at: 0 };
+        let fields = IncidentFields { title: "bench", status: IncidentStatus::Resolved, external_id: None, created_at: 0, updated_at: 0 };
         let incident = incidents::insert_incident(conn, &fields)?;
         let severities = [Severity::MajorOutage, Severity::PartialOutage, Severity::DegradedPerformance, Severity::Maintenance];
-        let windows: Vec<NewWindow> = (0..windows_count)
+        let windows: Vec<ImpactWindow> = (0..windows_count)
             .map(|i| {
                 let start = JANUARY + rng.below((MONTH - 7200) as usize) as i64;
-                NewWindow {
+                ImpactWindow {
                     component: format!("c{:03}", rng.below(COMPONENTS)),
                     severity: severities[rng.below(4)],
                     start,
                     end: Some(start + 20 + rng.below(1800) as i64),
                     regions: if i % 10 == 0 { vec![REGIONS[rng.below(3)].to_owned()] } else { vec![] },
-                    customers: if i % 100 == 1 { vec![first_customer + rng.below(subscriptions_count) as i64] } else { vec![] },
+                    customers: if i % 100 == 1 { vec![format!("cus{:06}", rng.below(subscriptions_count))] } else { vec![] },
                 }
             })
             .collect();

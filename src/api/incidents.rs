@@ -7,16 +7,16 @@ use serde_json::json;
 use super::extract::{JsonBody, Query};
 use super::pagination;
 use super::status::related_components;
-use super::windows::{check_open, checked_of, resolve};
+use super::windows::{check_catalog, check_open};
 use super::write::{Changed, change, read, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::incidents::{
-    self as store, Incident, IncidentChanges, IncidentFields, Window, WindowFilter,
+    self as store, Incident, IncidentChanges, IncidentFields, StoredWindow, WindowFilter,
 };
-use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
+use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput, listed};
 use crate::domain::{format_instant, parse_external_id, parse_instant};
 use crate::engine::Severity;
 
@@ -31,16 +31,17 @@ pub struct WindowView {
     customers: Vec<String>,
 }
 
-impl From<&Window> for WindowView {
-    fn from(w: &Window) -> WindowView {
+impl From<&StoredWindow> for WindowView {
+    fn from(stored: &StoredWindow) -> WindowView {
+        let w = &stored.window;
         WindowView {
-            id: w.id,
+            id: stored.id,
             component: w.component.clone(),
             severity: w.severity,
             start: format_instant(w.start),
             end: w.end.map(format_instant),
             regions: w.regions.clone(),
-            customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
+            customers: w.customers.clone(),
         }
     }
 }
@@ -49,14 +50,14 @@ impl From<&Window> for WindowView {
 pub struct IncidentView {
     id: i64,
     title: String,
-    pub(super) status: String,
+    pub(super) status: IncidentStatus,
     external_id: Option<String>,
     created_at: String,
     updated_at: String,
     pub(super) windows: Vec<WindowView>,
 }
 
-pub(super) fn view(incident: Incident, windows: &[Window]) -> IncidentView {
+pub(super) fn view(incident: Incident, windows: &[StoredWindow]) -> IncidentView {
     IncidentView {
         windows: windows
             .iter()
@@ -155,7 +156,7 @@ pub async fn list(
             || to.is_some()
             || window_filter.ongoing;
         let filter = store::IncidentFilter {
-            status: q.status.map(|s| s.as_str().to_owned()),
+            status: q.status,
             windows: filtered.then_some(window_filter),
         };
         let incidents = store::list_incidents(conn, &filter, after, limit + 1)?;
@@ -205,14 +206,12 @@ pub async fn create(
         .collect::<Result<Vec<_>, _>>()?;
     let status = new.status;
     for (i, w) in checked.iter().enumerate() {
-        check_open(status.as_str(), w, &format!("windows[{i}].end"))?;
+        check_open(status, w, &format!("windows[{i}].end"))?;
     }
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
-        let windows = checked
-            .iter()
-            .enumerate()
-            .map(|(i, w)| resolve(conn, w, &format!("windows[{i}].")))
-            .collect::<Result<Vec<_>, _>>()?;
+        for (i, w) in checked.iter().enumerate() {
+            check_catalog(conn, w, &format!("windows[{i}]."))?;
+        }
         if let Some(e) = &external_id
             && !store::incidents_by_external_id(conn, std::slice::from_ref(e))?.is_empty()
         {
@@ -224,13 +223,13 @@ pub async fn create(
             conn,
             &IncidentFields {
                 title: &title,
-                status: status.as_str(),
+                status,
                 external_id: external_id.as_deref(),
                 created_at: ctx.now,
                 updated_at: ctx.now,
             },
         )?;
-        store::insert_windows(conn, id, &windows)?;
+        store::insert_windows(conn, id, &checked)?;
         let after = snapshot(&load(conn, id)?);
         Ok(Changed::created("incident.create", id, after))
     })
@@ -265,16 +264,20 @@ pub async fn update(
         .map(|e| parse_instant("end", e))
         .transpose()?;
     if end.is_some() && !patch.status.is_some_and(IncidentStatus::is_closed) {
+        let closing = IncidentStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_closed());
         return Err(ApiError::invalid(
             "end",
-            "goes with status resolved or postmortem",
+            format!("goes with status {}", listed(closing)),
         ));
     }
     let status = patch.status;
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
         let before = load(conn, id)?;
         let windows = store::windows_of(conn, &[id])?;
-        let open: Vec<&Window> = windows.iter().filter(|w| w.end.is_none()).collect();
+        let open: Vec<&StoredWindow> = windows.iter().filter(|w| w.window.end.is_none()).collect();
         if status.is_some_and(IncidentStatus::is_closed) && !open.is_empty() {
             let end = end.ok_or_else(|| {
                 ApiError::invalid(
@@ -283,9 +286,9 @@ pub async fn update(
                 )
             })?;
             for w in &open {
-                let closed = CheckedWindow {
+                let closed = ImpactWindow {
                     end: Some(end),
-                    ..checked_of(w)
+                    ..w.window.clone()
                 };
                 closed.check_times("", ctx.now).map_err(|e| {
                     ApiError::invalid("end", format!("closing window {}: {}", w.id, e.reason))
@@ -298,7 +301,7 @@ pub async fn update(
             id,
             &IncidentChanges {
                 title: title.as_deref().unwrap_or(&before.title),
-                status: status.map(IncidentStatus::as_str).unwrap_or(&before.status),
+                status: status.unwrap_or(before.status),
                 external_id: external_id
                     .clone()
                     .unwrap_or(before.external_id.clone())

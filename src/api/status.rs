@@ -7,7 +7,7 @@ use super::incidents::WindowView;
 use super::write::{read, request_time};
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
-use crate::db::incidents::{self as store, Window, WindowFilter};
+use crate::db::incidents::{self as store, StoredWindow, WindowFilter};
 use crate::domain::format_instant;
 use crate::engine::Severity;
 
@@ -35,10 +35,10 @@ pub async fn component_status(
             to: Some(at + 1),
             severity: None,
         };
-        let active: Vec<Window> = store::overlapping(conn, &filter)?;
+        let active: Vec<StoredWindow> = store::overlapping(conn, &filter)?;
         let worst = active
             .iter()
-            .map(|w| w.severity)
+            .map(|w| w.window.severity)
             .min_by_key(|s| severity_rank(*s));
         let views: Vec<WindowView> = active.iter().map(Into::into).collect();
         Ok((

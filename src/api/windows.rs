@@ -9,9 +9,9 @@ use super::incidents::{audited, load};
 use super::write::{Changed, change, request_time};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
-use crate::db::incidents::{self as store, NewWindow, Window};
+use crate::db::incidents::{self as store, StoredWindow};
 use crate::db::{DbConnection, catalog, customers};
-use crate::domain::incident::{CheckedWindow, IncidentStatus, WindowInput};
+use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput};
 use crate::domain::{format_instant, parse_instant};
 use crate::engine::Severity;
 
@@ -33,35 +33,26 @@ pub struct WindowPatch {
 }
 
 /// Checks a window against the catalog: its component and scoped customers must exist.
-pub fn resolve(
+pub fn check_catalog(
     conn: &mut DbConnection,
-    w: &CheckedWindow,
+    w: &ImpactWindow,
     prefix: &str,
-) -> Result<NewWindow, ApiError> {
+) -> Result<(), ApiError> {
     if catalog::find_component(conn, &w.component)?.is_none() {
         return Err(ApiError::invalid(
             format!("{prefix}component"),
             format!("no component `{}`", w.component),
         ));
     }
-    let mut ids = Vec::with_capacity(w.customers.len());
     for (i, external_id) in w.customers.iter().enumerate() {
-        let customer = customers::find_customer(conn, external_id)?.ok_or_else(|| {
-            ApiError::invalid(
+        if customers::find_customer(conn, external_id)?.is_none() {
+            return Err(ApiError::invalid(
                 format!("{prefix}customers[{i}]"),
                 format!("no customer `{external_id}`"),
-            )
-        })?;
-        ids.push(customer.id);
+            ));
+        }
     }
-    Ok(NewWindow {
-        component: w.component.clone(),
-        severity: w.severity,
-        start: w.start,
-        end: w.end,
-        regions: w.regions.clone(),
-        customers: ids,
-    })
+    Ok(())
 }
 
 pub async fn add_window(
@@ -75,9 +66,9 @@ pub async fn add_window(
     let checked = body.value.check("", request_time(&req))?;
     change(&state, &req, &caller, body.fingerprint, move |conn, _| {
         let before = load(conn, id)?;
-        check_open(&before.status, &checked, "end")?;
-        let window = resolve(conn, &checked, "")?;
-        store::insert_windows(conn, id, &[window])?;
+        check_open(before.status, &checked, "end")?;
+        check_catalog(conn, &checked, "")?;
+        store::insert_windows(conn, id, std::slice::from_ref(&checked))?;
         let changed = audited(conn, "incident.add_window", id, &before)?;
         Ok(Changed {
             status: StatusCode::CREATED,
@@ -107,24 +98,21 @@ pub async fn update_window(
         .transpose()?;
     change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
         let before = load(conn, id)?;
-        let current = window_of(conn, id, window_id)?;
+        let current = window_of(conn, id, window_id)?.window;
         let mut merged = WindowInput {
             component: patch.component.clone().unwrap_or(current.component.clone()),
             severity: patch.severity.unwrap_or(current.severity),
             start: String::new(),
             end: None,
             regions: patch.regions.clone().unwrap_or(current.regions.clone()),
-            customers: patch
-                .customers
-                .clone()
-                .unwrap_or(current.customers.iter().map(|(_, e)| e.clone()).collect()),
+            customers: patch.customers.clone().unwrap_or(current.customers.clone()),
         };
         merged.start = format_instant(start.unwrap_or(current.start));
         merged.end = end.unwrap_or(current.end).map(format_instant);
         let checked = merged.check("", ctx.now)?;
-        check_open(&before.status, &checked, "end")?;
-        let window = resolve(conn, &checked, "")?;
-        store::update_window(conn, window_id, &window)?;
+        check_open(before.status, &checked, "end")?;
+        check_catalog(conn, &checked, "")?;
+        store::update_window(conn, window_id, &checked)?;
         audited(conn, "incident.update_window", id, &before)
     })
     .await
@@ -156,32 +144,20 @@ pub(super) fn window_of(
     conn: &mut DbConnection,
     incident: i64,
     window: i64,
-) -> Result<Window, ApiError> {
+) -> Result<StoredWindow, ApiError> {
     store::windows_of(conn, &[incident])?
         .into_iter()
         .find(|w| w.id == window)
         .ok_or_else(|| ApiError::NotFound(format!("incident {incident} has no window {window}")))
 }
 
-pub(super) fn checked_of(w: &Window) -> CheckedWindow {
-    CheckedWindow {
-        component: w.component.clone(),
-        severity: w.severity,
-        start: w.start,
-        end: w.end,
-        regions: w.regions.clone(),
-        customers: w.customers.iter().map(|(_, e)| e.clone()).collect(),
-    }
-}
-
 /// A resolved (or post-mortem) incident has no open window.
 pub(super) fn check_open(
-    status: &str,
-    window: &CheckedWindow,
+    status: IncidentStatus,
+    window: &ImpactWindow,
     field: &str,
 ) -> Result<(), ApiError> {
-    let closed = IncidentStatus::parse("status", status).is_ok_and(IncidentStatus::is_closed);
-    if closed && window.end.is_none() {
+    if status.is_closed() && window.end.is_none() {
         return Err(ApiError::invalid(
             field,
             format!("the incident is {status}: its windows must end"),

@@ -27,6 +27,15 @@ impl IncidentStatus {
     }
 }
 
+/// `a, b or c`: some statuses, as a message lists them.
+pub fn listed(statuses: impl IntoIterator<Item = IncidentStatus>) -> String {
+    let words: Vec<&str> = statuses.into_iter().map(IncidentStatus::as_str).collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => words.concat(),
+    }
+}
+
 /// A window as it arrives.
 #[derive(Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
@@ -41,21 +50,21 @@ pub struct WindowInput {
     pub customers: Vec<String>,
 }
 
-/// A window whose times and scopes are well formed; components and customers are checked
-/// against the database by the caller.
+/// An impact window whose times and scopes are well formed: what is written for an incident.
+/// Its component and customers are checked against the database by the caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckedWindow {
+pub struct ImpactWindow {
     pub component: String,
     pub severity: Severity,
     pub start: i64,
     pub end: Option<i64>,
     pub regions: Vec<String>,
-    /// External ids.
+    /// External ids, sorted.
     pub customers: Vec<String>,
 }
 
 impl WindowInput {
-    pub fn check(&self, prefix: &str, now: i64) -> Result<CheckedWindow, Invalid> {
+    pub fn check(&self, prefix: &str, now: i64) -> Result<ImpactWindow, Invalid> {
         let f = |name: &str| format!("{prefix}{name}");
         let start = parse_instant(&f("start"), &self.start)?;
         let end = self
@@ -65,7 +74,7 @@ impl WindowInput {
             .transpose()?;
         let regions = distinct(&f("regions"), &self.regions, parse_region)?;
         let customers = distinct(&f("customers"), &self.customers, parse_external_id)?;
-        let window = CheckedWindow {
+        let window = ImpactWindow {
             component: self.component.clone(),
             severity: self.severity,
             start,
@@ -78,7 +87,7 @@ impl WindowInput {
     }
 }
 
-impl CheckedWindow {
+impl ImpactWindow {
     /// `end > start`, at most 366 days long, and an outage not starting in the future.
     pub fn check_times(&self, prefix: &str, now: i64) -> Result<(), Invalid> {
         let f = |name: &str| format!("{prefix}{name}");
@@ -181,6 +190,20 @@ mod tests {
             Some("2026-02-10T04:00:00Z"),
         );
         assert!(planned.check("", NOW).is_ok());
+    }
+
+    #[test]
+    fn statuses_are_listed_as_messages_word_them() {
+        assert_eq!(
+            listed(IncidentStatus::ALL.iter().copied()),
+            "investigating, identified, monitoring, resolved or postmortem"
+        );
+        let closed = IncidentStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_closed());
+        assert_eq!(listed(closed), "resolved or postmortem");
+        assert_eq!(listed([IncidentStatus::Monitoring]), "monitoring");
     }
 
     #[test]

@@ -85,6 +85,17 @@ impl Groups {
             .filter(move |(_, g)| g.as_str() == group)
             .map(|(member, _)| member.as_str())
     }
+
+    /// The components whose windows count for `component` (SPEC §1, §3.1): a group's members
+    /// (sorted), the component itself, and its group, since a member also counts its group's
+    /// windows and a group counts its members'.
+    pub fn related<'a>(&'a self, component: &'a str) -> Vec<&'a str> {
+        let mut related: Vec<&str> = self.members_of(component).collect();
+        related.sort_unstable();
+        related.push(component);
+        related.extend(self.group_of(component));
+        related
+    }
 }
 
 impl<C: Into<String>, G: Into<String>> FromIterator<(C, G)> for Groups {
@@ -106,15 +117,11 @@ pub(crate) struct Coverage {
 
 impl Coverage {
     pub fn new(components: &[String], groups: &Groups) -> Coverage {
-        let mut keys: HashSet<String> = components.iter().cloned().collect();
-        for listed in components {
-            // A window on the group of a listed member hits the member.
-            if let Some(group) = groups.group_of(listed) {
-                keys.insert(group.to_owned());
-            }
-            // A listed group covers its members' windows.
-            keys.extend(groups.members_of(listed).map(str::to_owned));
-        }
+        let keys = components
+            .iter()
+            .flat_map(|listed| groups.related(listed))
+            .map(str::to_owned)
+            .collect();
         Coverage {
             all: components.is_empty(),
             keys,

@@ -298,7 +298,7 @@ pub fn uptime<W: Write>(
     let mut by_component: BTreeMap<String, Vec<engine::Window>> = BTreeMap::new();
     for w in incidents::overlapping(conn, &filter)? {
         by_component
-            .entry(w.component.clone())
+            .entry(w.window.component.clone())
             .or_default()
             .push(w.into());
     }

@@ -11,8 +11,8 @@ use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::catalog::{self, Component};
-use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, NewWindow};
-use crate::domain::incident::CheckedWindow;
+use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, StoredWindow};
+use crate::domain::incident::ImpactWindow;
 use crate::domain::{
     Invalid, format_instant, parse_external_id, parse_key, parse_name, parse_region,
 };
@@ -132,14 +132,11 @@ pub fn apply(
         .collect();
     let existing = store::incidents_by_external_id(conn, &external_ids)?;
     let existing_ids: Vec<i64> = existing.values().map(|i| i.id).collect();
-    let mut stored_windows: HashMap<i64, Vec<NewWindow>> = HashMap::new();
+    let mut stored_windows: HashMap<i64, Vec<StoredWindow>> = HashMap::new();
     for w in store::windows_of(conn, &existing_ids)? {
-        stored_windows
-            .entry(w.incident_id)
-            .or_default()
-            .push(w.as_new());
+        stored_windows.entry(w.incident_id).or_default().push(w);
     }
-    let mut to_write: Vec<(i64, NewWindow)> = Vec::new();
+    let mut to_write: Vec<(i64, ImpactWindow)> = Vec::new();
     for (incident, external_id) in doc.incidents.iter().zip(&external_ids) {
         parse_name(&format!("incident {external_id}: name"), &incident.title)?;
         parse_external_id(&format!("incident {external_id}: id"), external_id)?;
@@ -150,21 +147,22 @@ pub fn apply(
         });
         let id = match existing.get(external_id) {
             Some(row) => {
-                let mut stored = stored_windows.remove(&row.id).unwrap_or_default();
+                let (ids, mut stored): (Vec<i64>, Vec<ImpactWindow>) = stored_windows
+                    .remove(&row.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|w| (w.id, w.window))
+                    .unzip();
                 stored.sort_by(window_order);
                 if row.title == incident.title && row.status == incident.status && stored == windows
                 {
                     summary.incidents_unchanged += 1;
                     continue;
                 }
-                let ids: Vec<i64> = store::windows_of(conn, &[row.id])?
-                    .iter()
-                    .map(|w| w.id)
-                    .collect();
                 store::delete_windows(conn, &ids)?;
                 let changes = IncidentChanges {
                     title: &incident.title,
-                    status: &incident.status,
+                    status: incident.status,
                     external_id: Some(external_id),
                     updated_at: at,
                 };
@@ -182,7 +180,7 @@ pub fn apply(
             None => {
                 let fields = IncidentFields {
                     title: &incident.title,
-                    status: &incident.status,
+                    status: incident.status,
                     external_id: Some(external_id),
                     created_at: at,
                     updated_at: at,
@@ -195,7 +193,7 @@ pub fn apply(
         };
         to_write.extend(windows.into_iter().map(|w| (id, w)));
     }
-    let pairs: Vec<(i64, &NewWindow)> = to_write.iter().map(|(id, w)| (*id, w)).collect();
+    let pairs: Vec<(i64, &ImpactWindow)> = to_write.iter().map(|(id, w)| (*id, w)).collect();
     store::insert_windows_of(conn, &pairs)?;
     summary.windows_written = to_write.len();
     if options.dry_run {
@@ -204,11 +202,11 @@ pub fn apply(
     Ok((summary, audit_entries))
 }
 
-fn window_order(a: &NewWindow, b: &NewWindow) -> std::cmp::Ordering {
+fn window_order(a: &ImpactWindow, b: &ImpactWindow) -> std::cmp::Ordering {
     (a.start, &a.component, a.severity, a.end).cmp(&(b.start, &b.component, b.severity, b.end))
 }
 
-fn window_json(w: &NewWindow) -> Value {
+fn window_json(w: &ImpactWindow) -> Value {
     json!({
         "component": w.component, "severity": w.severity, "start": format_instant(w.start),
         "end": w.end.map(format_instant), "regions": w.regions,
@@ -221,14 +219,14 @@ fn windows_of(
     options: &Options,
     external_id: &str,
     now: i64,
-) -> Result<Vec<NewWindow>, ApplyError> {
+) -> Result<Vec<ImpactWindow>, ApplyError> {
     let mut windows = Vec::with_capacity(incident.windows.len());
     for w in &incident.windows {
         let component = keys
             .get(&w.component_code)
             .cloned()
             .ok_or_else(|| ApplyError::UnknownComponents(vec![w.component_code.clone()]))?;
-        let checked = CheckedWindow {
+        let window = ImpactWindow {
             component,
             severity: w.severity,
             start: w.start,
@@ -236,18 +234,11 @@ fn windows_of(
             regions: options.regions.clone(),
             customers: vec![],
         };
-        checked.check_times(
+        window.check_times(
             &format!("incident {external_id}: window on {}: ", w.component_code),
             now,
         )?;
-        windows.push(NewWindow {
-            component: checked.component,
-            severity: checked.severity,
-            start: checked.start,
-            end: checked.end,
-            regions: checked.regions,
-            customers: vec![],
-        });
+        windows.push(window);
     }
     windows.sort_by(window_order);
     Ok(windows)

@@ -208,3 +208,22 @@ fn group_windows_reach_members_and_member_windows_reach_listed_groups() {
         dec("0")
     );
 }
+
+#[test]
+fn a_member_counts_its_group_and_a_group_its_members() {
+    let groups: Groups = [
+        ("telephony.outbound", "telephony"),
+        ("telephony.inbound", "telephony"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        groups.related("telephony"),
+        ["telephony.inbound", "telephony.outbound", "telephony"]
+    );
+    assert_eq!(
+        groups.related("telephony.inbound"),
+        ["telephony.inbound", "telephony"]
+    );
+    assert_eq!(groups.related("api"), ["api"]);
+}

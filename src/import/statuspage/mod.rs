@@ -5,13 +5,18 @@
 //! and storing incidents, is the caller's work. The rules are those of
 //! `tests/fixtures/README.md`, "How a document becomes impact windows".
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+mod node;
+mod timeline;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
+use std::collections::{BTreeSet, HashSet};
+
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::domain::incident::{IncidentStatus, listed};
 use crate::engine::Severity;
+use node::Node;
+use timeline::{Update, follow};
 
 /// What one `incidents.json` document says, ready to import.
 #[derive(Serialize, Clone, Debug, PartialEq, Eq)]
@@ -37,8 +42,7 @@ pub struct PageComponent {
 pub struct ImportedIncident {
     pub page_incident_id: String,
     pub title: String,
-    /// One of `investigating`, `identified`, `monitoring`, `resolved`, `postmortem`.
-    pub status: String,
+    pub status: IncidentStatus,
     /// Sorted by start, then component code. A window that is empty once instants are
     /// truncated to whole seconds (end == start) is dropped: it holds no time.
     pub windows: Vec<ImportedWindow>,
@@ -75,8 +79,8 @@ pub enum ImportError {
         reason: String,
     },
     #[error(
-        "{path}: unknown incident status `{value}` \
-         (expected investigating, identified, monitoring, resolved or postmortem)"
+        "{path}: unknown incident status `{value}` (expected {})",
+        listed(IncidentStatus::ALL.iter().copied())
     )]
     UnknownIncidentStatus { path: String, value: String },
     #[error(
@@ -89,14 +93,6 @@ pub enum ImportError {
     #[error("{path}: the incident is resolved before its `{component}` window opens")]
     ResolvedBeforeWindow { path: String, component: String },
 }
-
-const INCIDENT_STATUSES: [&str; 5] = [
-    "investigating",
-    "identified",
-    "monitoring",
-    "resolved",
-    "postmortem",
-];
 
 impl Document {
     /// Every component code a window refers to, so the caller can list the unknown ones.
@@ -174,26 +170,17 @@ fn parse_component(node: &Node) -> Result<PageComponent, ImportError> {
         },
     })
 }
-
-/// One update, reduced to what moves the timeline: `None` is `operational`.
-struct Update {
-    /// Whole seconds; `display_at` keeps the sub-seconds for ordering.
-    at: i64,
-    display_at: DateTime<FixedOffset>,
-    changes: Vec<(String, Option<Severity>)>,
-}
-
 fn parse_incident(node: &Node) -> Result<ImportedIncident, ImportError> {
     let id = node.field("id")?.str()?.to_owned();
     let title = node.field("name")?.str()?.to_owned();
     let status_node = node.field("status")?;
-    let status = status_node.str()?;
-    if !INCIDENT_STATUSES.contains(&status) {
-        return Err(ImportError::UnknownIncidentStatus {
-            path: status_node.path,
-            value: status.to_owned(),
-        });
-    }
+    let word = status_node.str()?;
+    let status = IncidentStatus::parse(&status_node.path, word).map_err(|_| {
+        ImportError::UnknownIncidentStatus {
+            path: status_node.path.clone(),
+            value: word.to_owned(),
+        }
+    })?;
     let started_at = optional_seconds(node, "started_at")?;
     let resolved_at = optional_seconds(node, "resolved_at")?;
     let mut updates = node
@@ -214,7 +201,7 @@ fn parse_incident(node: &Node) -> Result<ImportedIncident, ImportError> {
     Ok(ImportedIncident {
         page_incident_id: id,
         title,
-        status: status.to_owned(),
+        status,
         windows,
     })
 }
@@ -256,175 +243,5 @@ fn parse_update(node: &Node) -> Result<Update, ImportError> {
     })
 }
 
-/// Walks updates sorted oldest first. Err carries the component whose window would end
-/// at a `resolved_at` before its start.
-fn follow(
-    updates: &[Update],
-    started_at: Option<i64>,
-    resolved_at: Option<i64>,
-) -> Result<Vec<ImportedWindow>, String> {
-    let first_at = updates.first().map(|update| update.display_at);
-    let mut open: BTreeMap<&str, (Severity, i64)> = BTreeMap::new();
-    let mut windows = Vec::new();
-    for update in updates {
-        for (code, severity) in &update.changes {
-            if open.get(code.as_str()).map(|(current, _)| current) == severity.as_ref() {
-                continue;
-            }
-            if let Some((current, start)) = open.remove(code.as_str()) {
-                push_window(&mut windows, code, current, start, Some(update.at));
-            }
-            if let Some(severity) = severity {
-                let start = match started_at {
-                    Some(started) if Some(update.display_at) == first_at => started.min(update.at),
-                    _ => update.at,
-                };
-                open.insert(code, (*severity, start));
-            }
-        }
-    }
-    for (code, (severity, start)) in open {
-        if resolved_at.is_some_and(|end| end < start) {
-            return Err(code.to_owned());
-        }
-        push_window(&mut windows, code, severity, start, resolved_at);
-    }
-    windows.sort_by(|a, b| (a.start, &a.component_code).cmp(&(b.start, &b.component_code)));
-    Ok(windows)
-}
-
-fn push_window(
-    windows: &mut Vec<ImportedWindow>,
-    code: &str,
-    severity: Severity,
-    start: i64,
-    end: Option<i64>,
-) {
-    if end == Some(start) {
-        return;
-    }
-    windows.push(ImportedWindow {
-        component_code: code.to_owned(),
-        severity,
-        start,
-        end,
-    });
-}
-
-/// A JSON value with the path that leads to it, so every error can say where.
-struct Node<'a> {
-    value: &'a Value,
-    /// `incidents[2].incident_updates[0].display_at`; empty for the document itself.
-    path: String,
-}
-
-impl<'a> Node<'a> {
-    fn root(value: &'a Value) -> Self {
-        Node {
-            value,
-            path: String::new(),
-        }
-    }
-
-    fn child(&self, key: &str) -> Node<'a> {
-        let path = if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
-        };
-        Node {
-            value: self.value.get(key).unwrap_or(&Value::Null),
-            path,
-        }
-    }
-
-    fn object(&self) -> Result<&'a Map<String, Value>, ImportError> {
-        self.value
-            .as_object()
-            .ok_or_else(|| self.wrong("an object"))
-    }
-
-    /// A field that must be present (it may still be `null`, which the typed getters refuse).
-    fn field(&self, key: &str) -> Result<Node<'a>, ImportError> {
-        let child = self.child(key);
-        if self.object()?.contains_key(key) {
-            Ok(child)
-        } else {
-            Err(ImportError::MissingField { path: child.path })
-        }
-    }
-
-    /// A field that may be absent or `null`.
-    fn optional(&self, key: &str) -> Result<Option<Node<'a>>, ImportError> {
-        let child = self.child(key);
-        match self.object()?.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(_) => Ok(Some(child)),
-        }
-    }
-
-    fn str(&self) -> Result<&'a str, ImportError> {
-        self.value.as_str().ok_or_else(|| self.wrong("a string"))
-    }
-
-    fn bool(&self) -> Result<bool, ImportError> {
-        self.value.as_bool().ok_or_else(|| self.wrong("a boolean"))
-    }
-
-    fn items(&self) -> Result<Vec<Node<'a>>, ImportError> {
-        let items = self
-            .value
-            .as_array()
-            .ok_or_else(|| self.wrong("an array"))?;
-        Ok(items
-            .iter()
-            .enumerate()
-            .map(|(index, value)| Node {
-                value,
-                path: format!("{}[{index}]", self.path),
-            })
-            .collect())
-    }
-
-    /// An RFC 3339 instant with an explicit offset.
-    fn instant(&self) -> Result<DateTime<FixedOffset>, ImportError> {
-        let text = self.str()?;
-        match DateTime::parse_from_rfc3339(text) {
-            Ok(instant) => Ok(instant),
-            Err(_) if text.parse::<NaiveDateTime>().is_ok() => Err(ImportError::NoOffset {
-                path: self.path.clone(),
-                value: text.to_owned(),
-            }),
-            Err(reason) => Err(ImportError::BadInstant {
-                path: self.path.clone(),
-                value: text.to_owned(),
-                reason: reason.to_string(),
-            }),
-        }
-    }
-
-    fn wrong(&self, expected: &'static str) -> ImportError {
-        let found = match self.value {
-            Value::Null => "null".to_owned(),
-            Value::Bool(_) => "a boolean".to_owned(),
-            Value::Number(number) => format!("the number {number}"),
-            Value::String(text) => format!("the string {text:?}"),
-            Value::Array(_) => "an array".to_owned(),
-            Value::Object(_) => "an object".to_owned(),
-        };
-        let path = if self.path.is_empty() {
-            "document".to_owned()
-        } else {
-            self.path.clone()
-        };
-        ImportError::WrongType {
-            path,
-            expected,
-            found,
-        }
-    }
-}
-
 #[cfg(test)]
-#[path = "statuspage_tests.rs"]
 mod tests;
