@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::extract::Query;
+use super::extract::{Query, optional};
 use super::pagination;
 use super::write::read;
 use super::{ApiError, AppState};
@@ -63,16 +63,8 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;
     let filter = Filter {
-        from: q
-            .from
-            .as_deref()
-            .map(|t| parse_instant("from", t))
-            .transpose()?,
-        to: q
-            .to
-            .as_deref()
-            .map(|t| parse_instant("to", t))
-            .transpose()?,
+        from: optional(q.from.as_deref(), |t| parse_instant("from", t))?,
+        to: optional(q.to.as_deref(), |t| parse_instant("to", t))?,
         entity: q.entity,
         entity_id: q.entity_id,
         actor: q.actor,

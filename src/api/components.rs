@@ -4,11 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Query, optional, patched};
 use super::pagination;
-use super::write::{Changed, change, read};
+use super::write::{Changed, Write, commit, commit_bodiless, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::audit::snapshot;
 use crate::db::catalog::{self, Component};
 use crate::domain::{format_instant, parse_description, parse_external_id, parse_key, parse_name};
@@ -95,31 +94,20 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(ComponentView::from(component)))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    body: JsonBody<NewComponent>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(write: Write, body: JsonBody<NewComponent>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let component = Component {
         key: parse_key("key", &new.key)?,
         name: parse_name("name", &new.name)?,
         description: parse_description(&new.description)?,
-        group_key: new
-            .group
-            .as_deref()
-            .map(|g| parse_key("group", g))
-            .transpose()?,
-        external_id: new
-            .external_id
-            .as_deref()
-            .map(|e| parse_external_id("external_id", e))
-            .transpose()?,
+        group_key: optional(new.group.as_deref(), |g| parse_key("group", g))?,
+        external_id: optional(new.external_id.as_deref(), |e| {
+            parse_external_id("external_id", e)
+        })?,
         created_at: 0,
         updated_at: 0,
     };
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let component = Component {
             created_at: ctx.now,
             updated_at: ctx.now,
@@ -133,37 +121,17 @@ pub async fn create(
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     key: web::Path<String>,
     body: JsonBody<ComponentPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let patch = body.value;
-    let name = patch
-        .name
-        .as_deref()
-        .map(|n| parse_name("name", n))
-        .transpose()?;
-    let description = patch
-        .description
-        .as_deref()
-        .map(parse_description)
-        .transpose()?;
-    let group = patch
-        .group
-        .map(|g| g.as_deref().map(|g| parse_key("group", g)).transpose())
-        .transpose()?;
-    let external_id = patch
-        .external_id
-        .map(|e| {
-            e.as_deref()
-                .map(|e| parse_external_id("external_id", e))
-                .transpose()
-        })
-        .transpose()?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    let name = optional(patch.name.as_deref(), |n| parse_name("name", n))?;
+    let description = optional(patch.description.as_deref(), parse_description)?;
+    let group = patched(patch.group, |v| parse_key("group", v))?;
+    let external_id = patched(patch.external_id, |v| parse_external_id("external_id", v))?;
+    commit(write, body.fingerprint, move |conn, ctx| {
         let before = ledger::component(conn, &key)?;
         let after = Component {
             name: name.clone().unwrap_or(before.name.clone()),
@@ -181,15 +149,9 @@ pub async fn update(
     .await
 }
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    key: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete(write: Write, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(&state, &req, &caller, fingerprint, move |conn, _| {
+    commit_bodiless(write, move |conn, _| {
         let before = ledger::delete_component(conn, &key)?;
         let before = snapshot(&ComponentView::from(before));
         Ok(Changed::deleted(

@@ -1,15 +1,14 @@
 //! Moving credits through their life (SPEC §6): approve, void, apply, one or many at once.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ApiError;
 use super::credits::{load, required_text};
 use super::extract::JsonBody;
-use super::write::{Changed, change};
-use super::{ApiError, AppState};
-use crate::auth::Caller;
+use super::write::{Changed, Write, commit};
 use crate::db::DbConnection;
 use crate::db::audit::AuditEntry;
 use crate::db::credits;
@@ -30,14 +29,12 @@ fn answer(conn: &mut DbConnection, id: i64, audit: Vec<AuditEntry>) -> Result<Ch
 pub struct Empty {}
 
 pub async fn approve(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     id: web::Path<i64>,
     body: JsonBody<Empty>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let audit = ledger::move_credits(
             conn,
             &[id],
@@ -58,15 +55,13 @@ pub struct VoidBody {
 }
 
 pub async fn void(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     id: web::Path<i64>,
     body: JsonBody<VoidBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reason = required_text("reason", &body.value.reason)?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let detail = Some(reason.clone());
         let audit = ledger::move_credits(
             conn,
@@ -89,15 +84,13 @@ pub struct ApplyBody {
 
 /// Applying again with the same reference answers the same; another reference is a 409.
 pub async fn apply(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     id: web::Path<i64>,
     body: JsonBody<ApplyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let reference = required_text("billing_reference", &body.value.billing_reference)?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let audit = ledger::apply(conn, id, &reference, &ctx.caller.subject, ctx.now)?;
         answer(conn, id, audit)
     })
@@ -113,9 +106,7 @@ pub struct BulkApprove {
 
 /// Approves every pending credit of a period, or the listed ones: all or nothing.
 pub async fn approve_many(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     body: JsonBody<BulkApprove>,
 ) -> Result<HttpResponse, ApiError> {
     let (period, ids) = match (&body.value.period, &body.value.ids) {
@@ -133,7 +124,7 @@ pub async fn approve_many(
         (None, Some(_)) => return Err(ApiError::invalid("ids", "lists no credit")),
         _ => return Err(ApiError::invalid("period", "give either period or ids")),
     };
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let ids = match (&period, &ids) {
             (Some(p), _) => credits::ids_in(conn, *p, CreditStatus::Pending)?,
             (None, Some(ids)) => ids.clone(),

@@ -4,11 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Query, optional};
 use super::pagination;
-use super::write::{Changed, change, read, request_time};
+use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::credits::{self, Run};
 use crate::domain::format_instant;
 use crate::domain::parse_period;
@@ -55,23 +54,19 @@ impl From<Run> for RunView {
     }
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    body: JsonBody<NewRun>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &body.value.period)?;
     let dry_run = body.value.dry_run;
     if dry_run {
-        let now = request_time(&req);
-        let summary = read(&state, move |conn| {
+        let now = write.now();
+        let caller = write.caller().clone();
+        let summary = read(write.state(), move |conn| {
             Ok(run(conn, period, now, true, &caller)?)
         })
         .await?;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         // The run audits its own credits, a chunk at a time.
         let summary = run(conn, period, ctx.now, false, &ctx.caller)?;
         let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
@@ -95,11 +90,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;
-    let period = q
-        .period
-        .as_deref()
-        .map(|p| parse_period("period", p))
-        .transpose()?;
+    let period = optional(q.period.as_deref(), |p| parse_period("period", p))?;
     let rows = read(&state, move |conn| {
         Ok(credits::list_runs(conn, period, after, limit + 1)?)
     })

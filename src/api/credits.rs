@@ -5,11 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Query, optional};
 use super::pagination;
-use super::write::{Changed, change, read};
+use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::audit::{self, Filter as AuditFilter};
 use crate::db::credits::{self, Credit};
 use crate::db::{DbConnection, customers};
@@ -111,11 +110,7 @@ pub async fn list(
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;
     let filter = credits::Filter {
-        period: q
-            .period
-            .as_deref()
-            .map(|p| parse_period("period", p))
-            .transpose()?,
+        period: optional(q.period.as_deref(), |p| parse_period("period", p))?,
         status: q
             .status
             .map(|s| CreditStatus::parse("status", &s))
@@ -167,9 +162,7 @@ pub struct ManualCreditBody {
 
 /// A manual credit (support): a percent of the subscription's period fee, or a fixed amount.
 pub async fn create_manual(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     body: JsonBody<ManualCreditBody>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.value;
@@ -204,7 +197,7 @@ pub async fn create_manual(
         reason,
         amount,
     };
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let id = ledger::add_manual(conn, &manual, &ctx.caller.subject, ctx.now)?;
         let (_, after) = load(conn, id)?;
         let after = serde_json::to_value(after).map_err(ApiError::internal)?;

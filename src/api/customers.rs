@@ -3,11 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Query, optional, patched};
 use super::pagination;
-use super::write::{Changed, change, read};
+use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::customers::{self as store, Customer, CustomerFields};
@@ -94,21 +93,12 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(CustomerView::from(customer)))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    body: JsonBody<NewCustomer>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(write: Write, body: JsonBody<NewCustomer>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let external_id = parse_external_id("external_id", &new.external_id)?;
     let name = crate::domain::parse_name("name", &new.name)?;
-    let region = new
-        .region
-        .as_deref()
-        .map(|r| parse_region("region", r))
-        .transpose()?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    let region = optional(new.region.as_deref(), |r| parse_region("region", r))?;
+    commit(write, body.fingerprint, move |conn, ctx| {
         if store::find_customer(conn, &external_id)?.is_some() {
             return Err(ApiError::Conflict(format!(
                 "customer `{external_id}` already exists"
@@ -131,24 +121,17 @@ pub async fn create(
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     external_id: web::Path<String>,
     body: JsonBody<CustomerPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let external_id = external_id.into_inner();
     let patch = body.value;
-    let name = patch
-        .name
-        .as_deref()
-        .map(|n| crate::domain::parse_name("name", n))
-        .transpose()?;
-    let region = patch
-        .region
-        .map(|r| r.as_deref().map(|r| parse_region("region", r)).transpose())
-        .transpose()?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    let name = optional(patch.name.as_deref(), |n| {
+        crate::domain::parse_name("name", n)
+    })?;
+    let region = patched(patch.region, |v| parse_region("region", v))?;
+    commit(write, body.fingerprint, move |conn, ctx| {
         let before = existing(conn, &external_id)?;
         let region = region.clone().unwrap_or_else(|| before.region.clone());
         store::update_customer(

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::{ApiError, AppState};
 use crate::auth::{Access, AuthError, Caller, Keys};
+use crate::domain::Invalid;
 
 /// Route middleware: checks the bearer token against the route's access before any extractor runs.
 pub async fn authorize<B: MessageBody>(
@@ -281,4 +282,22 @@ where
     D: serde::Deserializer<'de>,
 {
     T::deserialize(de).map(Some)
+}
+
+/// Parses a field that may be left out.
+pub fn optional<T>(
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, Invalid>,
+) -> Result<Option<T>, Invalid> {
+    value.map(parse).transpose()
+}
+
+/// Parses a nullable field of a PATCH: left out (`None`), `null` (`Some(None)`) or a value.
+pub fn patched<T>(
+    value: Option<Option<String>>,
+    parse: impl Fn(&str) -> Result<T, Invalid>,
+) -> Result<Option<Option<T>>, Invalid> {
+    value
+        .map(|v| v.as_deref().map(&parse).transpose())
+        .transpose()
 }

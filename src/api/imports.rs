@@ -1,13 +1,12 @@
 //! `POST /v1/imports/statuspage`: incidents from a public status page's `incidents.json`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
+use super::ApiError;
 use super::extract::{Query, RawBody};
-use super::write::{Changed, change, request_time};
-use super::{ApiError, AppState};
-use crate::auth::Caller;
+use super::write::{Changed, Write, commit};
 use crate::import::apply::{self, Options};
 use crate::import::statuspage;
 
@@ -21,9 +20,7 @@ pub struct ImportQuery {
 }
 
 pub async fn statuspage(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     q: Query<ImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -33,17 +30,18 @@ pub async fn statuspage(
         q.dry_run.unwrap_or(false),
     )?;
     let mut payload = payload.into_inner();
-    let body = RawBody::read(&req, &mut payload, state.import_limit).await?;
+    let body = RawBody::read(write.request(), &mut payload, write.state().import_limit).await?;
     super::extract::refuse_nul(&body.bytes)?;
     let doc =
         statuspage::parse(&body.bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
     if options.dry_run {
-        let db = state.db.clone();
-        let at = request_time(&req);
+        let db = write.state().db.clone();
+        let caller = write.caller().clone();
+        let at = write.now();
         let summary = web::block(move || apply::run(&db, &doc, &options, &caller, at)).await??;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let (summary, audit) = apply::apply(conn, &doc, &options, ctx.now)?;
         let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
         Ok(Changed::new(StatusCode::OK, body, audit))

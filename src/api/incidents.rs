@@ -4,13 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Query, optional, patched};
 use super::pagination;
 use super::status::related_components;
 use super::windows::{check_catalog, check_open};
-use super::write::{Changed, change, read, request_time};
+use super::write::{Changed, Write, commit, commit_bodiless, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::incidents::{
@@ -124,11 +123,7 @@ pub async fn list(
     let q = q.into_inner();
     let limit = pagination::limit(q.limit)?;
     let after = pagination::after_id(q.after.as_deref())?;
-    let from = q
-        .from
-        .as_deref()
-        .map(|t| parse_instant("from", t))
-        .transpose()?;
+    let from = optional(q.from.as_deref(), |t| parse_instant("from", t))?;
     let to =
         q.to.as_deref()
             .map(|t| parse_instant("to", t))
@@ -178,26 +173,19 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
     Ok(HttpResponse::Ok().json(read(&state, move |conn| load(conn, id)).await?))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    body: JsonBody<NewIncident>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(write: Write, body: JsonBody<NewIncident>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let title = crate::domain::parse_name("title", &new.title)?;
-    let external_id = new
-        .external_id
-        .as_deref()
-        .map(|e| parse_external_id("external_id", e))
-        .transpose()?;
+    let external_id = optional(new.external_id.as_deref(), |e| {
+        parse_external_id("external_id", e)
+    })?;
     if new.windows.is_empty() {
         return Err(ApiError::invalid(
             "windows",
             "an incident needs at least one impact window",
         ));
     }
-    let at = request_time(&req);
+    let at = write.now();
     let checked = new
         .windows
         .iter()
@@ -208,7 +196,7 @@ pub async fn create(
     for (i, w) in checked.iter().enumerate() {
         check_open(status, w, &format!("windows[{i}].end"))?;
     }
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         for (i, w) in checked.iter().enumerate() {
             check_catalog(conn, w, &format!("windows[{i}]."))?;
         }
@@ -237,32 +225,17 @@ pub async fn create(
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     id: web::Path<i64>,
     body: JsonBody<IncidentPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let patch = body.value;
-    let title = patch
-        .title
-        .as_deref()
-        .map(|t| crate::domain::parse_name("title", t))
-        .transpose()?;
-    let external_id = patch
-        .external_id
-        .map(|e| {
-            e.as_deref()
-                .map(|e| parse_external_id("external_id", e))
-                .transpose()
-        })
-        .transpose()?;
-    let end = patch
-        .end
-        .as_deref()
-        .map(|e| parse_instant("end", e))
-        .transpose()?;
+    let title = optional(patch.title.as_deref(), |t| {
+        crate::domain::parse_name("title", t)
+    })?;
+    let external_id = patched(patch.external_id, |v| parse_external_id("external_id", v))?;
+    let end = optional(patch.end.as_deref(), |e| parse_instant("end", e))?;
     if end.is_some() && !patch.status.is_some_and(IncidentStatus::is_closed) {
         let closing = IncidentStatus::ALL
             .iter()
@@ -274,7 +247,7 @@ pub async fn update(
         ));
     }
     let status = patch.status;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let before = load(conn, id)?;
         let windows = store::windows_of(conn, &[id])?;
         let open: Vec<&StoredWindow> = windows.iter().filter(|w| w.window.end.is_none()).collect();
@@ -314,15 +287,9 @@ pub async fn update(
     .await
 }
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<i64>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete(write: Write, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(&state, &req, &caller, fingerprint, move |conn, _| {
+    commit_bodiless(write, move |conn, _| {
         let before = snapshot(&load(conn, id)?);
         store::delete_incident(conn, id)?;
         Ok(Changed::deleted(

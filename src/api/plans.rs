@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::{JsonBody, Query};
 use super::pagination;
-use super::write::{Changed, change, read};
+use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog::{self, NewPlanVersion, Plan, VersionWithComponents};
@@ -113,12 +112,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(plan))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
-    body: JsonBody<NewPlan>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create(write: Write, body: JsonBody<NewPlan>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let plan = Plan {
         key: parse_key("key", &new.key)?,
@@ -127,7 +121,7 @@ pub async fn create(
         created_at: 0,
     };
     let version = new.version.validate("version.")?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         if catalog::find_plan(conn, &plan.key)?.is_some() {
             return Err(ApiError::Conflict(format!(
                 "plan `{}` already exists",
@@ -149,15 +143,13 @@ pub async fn create(
 }
 
 pub async fn add_version(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     key: web::Path<String>,
     body: JsonBody<VersionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
     let version = body.value.validate("")?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let before = load(conn, &key)?;
         if let Some(latest) = before.versions.last().and_then(|v| v.spec.as_ref()) {
             if version.effective_from <= latest.effective_from {

@@ -4,11 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::customers::existing as existing_customer;
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Query, optional, patched};
 use super::pagination;
-use super::write::{Changed, change, read};
+use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
-use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog;
@@ -107,27 +106,21 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
 }
 
 pub async fn create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     external_id: web::Path<String>,
     body: JsonBody<NewSubscription>,
 ) -> Result<HttpResponse, ApiError> {
     let external_id = external_id.into_inner();
     let new = body.value;
     let start = parse_instant("start", &new.start)?;
-    let end = new
-        .end
-        .as_deref()
-        .map(|e| parse_instant("end", e))
-        .transpose()?;
+    let end = optional(new.end.as_deref(), |e| parse_instant("end", e))?;
     check_span(start, end)?;
     let fee = new
         .fee_override
         .map(|m| Money::parse("fee_override", &m.amount, &m.currency))
         .transpose()?;
     let plan = new.plan;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let customer = existing_customer(conn, &external_id)?;
         check_fee(conn, &plan, fee)?;
         let at = ctx.now;
@@ -152,23 +145,14 @@ pub async fn create(
 }
 
 pub async fn update(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     id: web::Path<i64>,
     body: JsonBody<SubscriptionPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let patch = body.value;
-    let start = patch
-        .start
-        .as_deref()
-        .map(|s| parse_instant("start", s))
-        .transpose()?;
-    let end = patch
-        .end
-        .map(|e| e.as_deref().map(|e| parse_instant("end", e)).transpose())
-        .transpose()?;
+    let start = optional(patch.start.as_deref(), |s| parse_instant("start", s))?;
+    let end = patched(patch.end, |v| parse_instant("end", v))?;
     let fee = patch
         .fee_override
         .map(|f| {
@@ -176,7 +160,7 @@ pub async fn update(
                 .transpose()
         })
         .transpose()?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    commit(write, body.fingerprint, move |conn, ctx| {
         let before = existing(conn, id)?;
         let start = start.unwrap_or(before.start_at);
         let end = end.unwrap_or(before.end_at);

@@ -1,14 +1,13 @@
 //! `/v1/incidents/{id}/windows`: add, correct and remove an incident's impact windows.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::extract::JsonBody;
+use super::ApiError;
+use super::extract::{JsonBody, optional, patched};
 use super::incidents::{audited, load};
-use super::write::{Changed, change, request_time};
-use super::{ApiError, AppState};
-use crate::auth::Caller;
+use super::write::{Changed, Write, commit, commit_bodiless};
 use crate::db::incidents::{self as store, StoredWindow};
 use crate::db::{DbConnection, catalog, customers};
 use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput};
@@ -56,15 +55,13 @@ pub fn check_catalog(
 }
 
 pub async fn add_window(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     id: web::Path<i64>,
     body: JsonBody<WindowInput>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let checked = body.value.check("", request_time(&req))?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, _| {
+    let checked = body.value.check("", write.now())?;
+    commit(write, body.fingerprint, move |conn, _| {
         let before = load(conn, id)?;
         check_open(before.status, &checked, "end")?;
         check_catalog(conn, &checked, "")?;
@@ -79,24 +76,15 @@ pub async fn add_window(
 }
 
 pub async fn update_window(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     path: web::Path<(i64, i64)>,
     body: JsonBody<WindowPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, window_id) = path.into_inner();
     let patch = body.value;
-    let start = patch
-        .start
-        .as_deref()
-        .map(|s| parse_instant("start", s))
-        .transpose()?;
-    let end = patch
-        .end
-        .map(|e| e.as_deref().map(|e| parse_instant("end", e)).transpose())
-        .transpose()?;
-    change(&state, &req, &caller, body.fingerprint, move |conn, ctx| {
+    let start = optional(patch.start.as_deref(), |s| parse_instant("start", s))?;
+    let end = patched(patch.end, |v| parse_instant("end", v))?;
+    commit(write, body.fingerprint, move |conn, ctx| {
         let before = load(conn, id)?;
         let current = window_of(conn, id, window_id)?.window;
         let mut merged = WindowInput {
@@ -119,14 +107,11 @@ pub async fn update_window(
 }
 
 pub async fn delete_window(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    caller: Caller,
+    write: Write,
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, window_id) = path.into_inner();
-    let fingerprint = super::extract::bodiless_fingerprint(&req);
-    change(&state, &req, &caller, fingerprint, move |conn, _| {
+    commit_bodiless(write, move |conn, _| {
         let before = load(conn, id)?;
         window_of(conn, id, window_id)?;
         if before.windows.len() == 1 {

@@ -1,8 +1,9 @@
 //! Every change goes through `change`: one transaction holding the change, its audit entries and
 //! the stored answer for its `Idempotency-Key`, so a retry replays and a failure leaves nothing.
 
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde_json::Value;
 
@@ -105,7 +106,73 @@ impl From<DbError> for Failure {
     }
 }
 
-pub async fn change<F>(
+/// A request that changes something: the service, the request and its caller. Handlers parse
+/// their input, then `commit` the change.
+pub struct Write {
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Caller,
+}
+
+impl FromRequest for Write {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Write, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::NotReady("the service is not configured".into()));
+        let write = Caller::from_request(req, payload)
+            .into_inner()
+            .and_then(|caller| {
+                Ok(Write {
+                    state: state?,
+                    req: req.clone(),
+                    caller,
+                })
+            });
+        std::future::ready(write)
+    }
+}
+
+impl Write {
+    /// The instant this request works with.
+    pub fn now(&self) -> i64 {
+        request_time(&self.req)
+    }
+
+    pub fn state(&self) -> &web::Data<AppState> {
+        &self.state
+    }
+
+    pub fn request(&self) -> &HttpRequest {
+        &self.req
+    }
+
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+/// Commits the change `f` makes, for a request whose body has this fingerprint.
+pub async fn commit<F>(write: Write, fingerprint: String, f: F) -> Result<HttpResponse, ApiError>
+where
+    F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError> + Send + 'static,
+{
+    change(&write.state, &write.req, &write.caller, fingerprint, f).await
+}
+
+/// Commits the change of a request without a body (DELETE).
+pub async fn commit_bodiless<F>(write: Write, f: F) -> Result<HttpResponse, ApiError>
+where
+    F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError> + Send + 'static,
+{
+    let fingerprint = super::extract::bodiless_fingerprint(&write.req);
+    commit(write, fingerprint, f).await
+}
+
+async fn change<F>(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     caller: &Caller,
