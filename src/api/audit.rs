@@ -1,13 +1,13 @@
 //! `GET /v1/audit`: every change so far (admin only).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::extract::{Query, optional};
-use super::pagination;
-use super::write::read;
-use super::{ApiError, AppState};
+use super::ApiError;
+use super::extract::optional;
+use super::pagination::Listing;
+use crate::db::DbConnection;
 use crate::db::audit::{self, Entry, Filter};
 use crate::domain::{format_instant, parse_instant};
 
@@ -20,8 +20,6 @@ pub struct ListQuery {
     action: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    limit: Option<i64>,
-    after: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -54,28 +52,20 @@ impl From<Entry> for EntryView {
     }
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let q = q.into_inner();
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::after_id(q.after.as_deref())?;
+pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let q = &list.filters;
     let filter = Filter {
         from: optional(q.from.as_deref(), |t| parse_instant("from", t))?,
         to: optional(q.to.as_deref(), |t| parse_instant("to", t))?,
-        entity: q.entity,
-        entity_id: q.entity_id,
-        actor: q.actor,
-        action: q.action,
+        entity: q.entity.clone(),
+        entity_id: q.entity_id.clone(),
+        actor: q.actor.clone(),
+        action: q.action.clone(),
     };
-    let rows = read(&state, move |conn| {
-        Ok(audit::list(conn, &filter, after, limit + 1)?)
-    })
-    .await?;
-    let views: Vec<EntryView> = rows.into_iter().map(Into::into).collect();
-    Ok(pagination::respond(&req, views, limit, |e| {
-        e.id.to_string()
-    }))
+    let load = move |conn: &mut DbConnection, limit| {
+        let rows = audit::list(conn, &filter, after, limit)?;
+        Ok(rows.into_iter().map(EntryView::from).collect())
+    };
+    list.answer(load, |e: &EntryView| e.id.to_string()).await
 }

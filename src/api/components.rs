@@ -1,13 +1,14 @@
 //! `/v1/components`: the parts of the product that can fail.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::extract::{JsonBody, Query, optional, patched};
-use super::pagination;
+use super::extract::{JsonBody, optional, patched};
+use super::pagination::{Listing, NoFilters};
 use super::write::{Changed, Write, commit, commit_bodiless, read};
 use super::{ApiError, AppState};
+use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog::{self, Component};
 use crate::domain::{format_instant, parse_description, parse_external_id, parse_key, parse_name};
@@ -63,26 +64,13 @@ pub struct ComponentPatch {
     external_id: Option<Option<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    limit: Option<i64>,
-    after: Option<String>,
-}
-
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(q.limit)?;
-    let after = q.after.clone().unwrap_or_default();
-    let rows = read(&state, move |conn| {
-        Ok(catalog::list_components(conn, &after, limit + 1)?)
-    })
-    .await?;
-    let views: Vec<ComponentView> = rows.into_iter().map(Into::into).collect();
-    Ok(pagination::respond(&req, views, limit, |c| c.key.clone()))
+pub async fn list(list: Listing<NoFilters>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_key();
+    let load = move |conn: &mut DbConnection, limit| {
+        let rows = catalog::list_components(conn, &after, limit)?;
+        Ok(rows.into_iter().map(ComponentView::from).collect())
+    };
+    list.answer(load, |c: &ComponentView| c.key.clone()).await
 }
 
 pub async fn get(

@@ -24,6 +24,22 @@ fn answer(conn: &mut DbConnection, id: i64, audit: Vec<AuditEntry>) -> Result<Ch
     Ok(Changed::new(StatusCode::OK, after, audit))
 }
 
+/// Moves one credit and answers with it.
+async fn move_one(
+    write: Write,
+    id: i64,
+    fingerprint: String,
+    step: Move,
+    detail: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    commit(write, fingerprint, move |conn, ctx| {
+        let (by, at) = (&ctx.caller.subject, ctx.now);
+        let audit = ledger::move_credits(conn, &[id], step, detail.clone(), by, at)?;
+        answer(conn, id, audit)
+    })
+    .await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
@@ -33,19 +49,8 @@ pub async fn approve(
     id: web::Path<i64>,
     body: JsonBody<Empty>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    commit(write, body.fingerprint, move |conn, ctx| {
-        let audit = ledger::move_credits(
-            conn,
-            &[id],
-            Move::Approve,
-            None,
-            &ctx.caller.subject,
-            ctx.now,
-        )?;
-        answer(conn, id, audit)
-    })
-    .await
+    let (id, fingerprint) = (id.into_inner(), body.fingerprint);
+    move_one(write, id, fingerprint, Move::Approve, None).await
 }
 
 #[derive(Deserialize)]
@@ -59,21 +64,9 @@ pub async fn void(
     id: web::Path<i64>,
     body: JsonBody<VoidBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let reason = required_text("reason", &body.value.reason)?;
-    commit(write, body.fingerprint, move |conn, ctx| {
-        let detail = Some(reason.clone());
-        let audit = ledger::move_credits(
-            conn,
-            &[id],
-            Move::Void,
-            detail,
-            &ctx.caller.subject,
-            ctx.now,
-        )?;
-        answer(conn, id, audit)
-    })
-    .await
+    let (id, fingerprint) = (id.into_inner(), body.fingerprint);
+    move_one(write, id, fingerprint, Move::Void, Some(reason)).await
 }
 
 #[derive(Deserialize)]

@@ -1,13 +1,14 @@
 //! `/v1/credit-runs`: evaluate a period and bring the ledger in line (billing and admin).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, Query, optional};
-use super::pagination;
+use super::extract::{JsonBody, optional};
+use super::pagination::Listing;
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
+use crate::db::DbConnection;
 use crate::db::credits::{self, Run};
 use crate::domain::format_instant;
 use crate::domain::parse_period;
@@ -79,26 +80,18 @@ pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     period: Option<String>,
-    limit: Option<i64>,
-    after: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::after_id(q.after.as_deref())?;
-    let period = optional(q.period.as_deref(), |p| parse_period("period", p))?;
-    let rows = read(&state, move |conn| {
-        Ok(credits::list_runs(conn, period, after, limit + 1)?)
-    })
-    .await?;
-    let views: Vec<RunView> = rows.into_iter().map(Into::into).collect();
-    Ok(pagination::respond(&req, views, limit, |r| {
-        r.id.to_string()
-    }))
+pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let period = optional(list.filters.period.as_deref(), |p| {
+        parse_period("period", p)
+    })?;
+    let load = move |conn: &mut DbConnection, limit| {
+        let rows = credits::list_runs(conn, period, after, limit)?;
+        Ok(rows.into_iter().map(RunView::from).collect())
+    };
+    list.answer(load, |r: &RunView| r.id.to_string()).await
 }
 
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {

@@ -1,12 +1,12 @@
 //! `/v1/credits`: the ledger. Viewers read; support approves, voids and adds manual credits;
 //! support and billing mark credits applied (SPEC §6, §7).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::extract::{JsonBody, Query, optional};
-use super::pagination;
+use super::extract::{JsonBody, optional};
+use super::pagination::Listing;
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
 use crate::db::audit::{self, Filter as AuditFilter};
@@ -97,39 +97,26 @@ pub struct ListQuery {
     kind: Option<String>,
     customer: Option<String>,
     run: Option<i64>,
-    limit: Option<i64>,
-    after: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let q = q.into_inner();
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::after_id(q.after.as_deref())?;
+pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let q = &list.filters;
     let filter = credits::Filter {
         period: optional(q.period.as_deref(), |p| parse_period("period", p))?,
-        status: q
-            .status
-            .map(|s| CreditStatus::parse("status", &s))
-            .transpose()?,
-        kind: q.kind.map(|k| CreditKind::parse("kind", &k)).transpose()?,
-        customer: q.customer,
+        status: optional(q.status.as_deref(), |s| CreditStatus::parse("status", s))?,
+        kind: optional(q.kind.as_deref(), |k| CreditKind::parse("kind", k))?,
+        customer: q.customer.clone(),
         run_id: q.run,
     };
-    let rows = read(&state, move |conn| {
-        Ok(credits::list(conn, &filter, after, limit + 1)?)
-    })
-    .await?;
-    let views: Vec<CreditView> = rows
-        .into_iter()
-        .map(|(c, customer)| view(c, customer))
-        .collect();
-    Ok(pagination::respond(&req, views, limit, |c| {
-        c.id.to_string()
-    }))
+    let load = move |conn: &mut DbConnection, limit| {
+        let rows = credits::list(conn, &filter, after, limit)?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, customer)| view(c, customer))
+            .collect())
+    };
+    list.answer(load, |c: &CreditView| c.id.to_string()).await
 }
 
 /// One credit with its history: every audit entry about it.

@@ -1,10 +1,10 @@
 //! `/v1/customers`: the billing system's customers.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, Query, optional, patched};
-use super::pagination;
+use super::extract::{JsonBody, optional, patched};
+use super::pagination::Listing;
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
@@ -57,31 +57,16 @@ pub struct CustomerPatch {
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     region: Option<String>,
-    limit: Option<i64>,
-    after: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::after_id(q.after.as_deref())?;
-    let region = q.region.clone();
-    let rows = read(&state, move |conn| {
-        Ok(store::list_customers(
-            conn,
-            region.as_deref(),
-            after,
-            limit + 1,
-        )?)
-    })
-    .await?;
-    let views: Vec<CustomerView> = rows.into_iter().map(Into::into).collect();
-    Ok(pagination::respond(&req, views, limit, |c| {
-        c.id.to_string()
-    }))
+pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let region = list.filters.region.clone();
+    let load = move |conn: &mut DbConnection, limit| {
+        let rows = store::list_customers(conn, region.as_deref(), after, limit)?;
+        Ok(rows.into_iter().map(CustomerView::from).collect())
+    };
+    list.answer(load, |c: &CustomerView| c.id.to_string()).await
 }
 
 pub async fn get(

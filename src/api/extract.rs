@@ -225,12 +225,17 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    parse_query_with(query, &[])
+}
+
+/// As `parse_query`, for a query that also takes the parameters `also` (read elsewhere).
+pub fn parse_query_with<T: DeserializeOwned>(query: &str, also: &[&str]) -> Result<T, ApiError> {
     let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(pairs).map_err(|e| {
         let path = e.path().to_string();
         let text = e.into_inner().to_string();
         if text.starts_with("unknown field") {
-            return ApiError::BadRequest(format!("unknown query parameter: {text}"));
+            return ApiError::BadRequest(unknown_parameter(&text, also));
         }
         let missing = text
             .strip_prefix("missing field `")
@@ -242,6 +247,30 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         };
         ApiError::invalid(field, text)
     })
+}
+
+/// Rewords serde's "unknown field `x`, expected one of `a`, `b`" for a query string, adding the
+/// parameters every such query also takes.
+pub fn unknown_parameter(serde_message: &str, also: &[&str]) -> String {
+    let rest = serde_message
+        .strip_prefix("unknown field ")
+        .unwrap_or(serde_message);
+    let (name, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+    let mut known: Vec<String> = expected
+        .split(['`'])
+        .skip(1)
+        .step_by(2)
+        .map(|n| format!("`{n}`"))
+        .collect();
+    known.extend(also.iter().map(|n| format!("`{n}`")));
+    if known.is_empty() {
+        format!("unknown query parameter {name}; this route takes none")
+    } else {
+        format!(
+            "unknown query parameter {name}; known: {}",
+            known.join(", ")
+        )
+    }
 }
 
 pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {

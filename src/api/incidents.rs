@@ -1,11 +1,11 @@
 //! `/v1/incidents`: incidents, listed and filtered, with their impact windows.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::extract::{JsonBody, Query, optional, patched};
-use super::pagination;
+use super::extract::{JsonBody, optional, patched};
+use super::pagination::Listing;
 use super::status::related_components;
 use super::windows::{check_catalog, check_open};
 use super::write::{Changed, Write, commit, commit_bodiless, read};
@@ -102,7 +102,7 @@ pub struct IncidentPatch {
     end: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     component: Option<String>,
@@ -111,24 +111,14 @@ pub struct ListQuery {
     from: Option<String>,
     to: Option<String>,
     ongoing: Option<bool>,
-    limit: Option<i64>,
-    after: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let q = q.into_inner();
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::after_id(q.after.as_deref())?;
+pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let q = list.filters.clone();
     let from = optional(q.from.as_deref(), |t| parse_instant("from", t))?;
-    let to =
-        q.to.as_deref()
-            .map(|t| parse_instant("to", t))
-            .transpose()?;
-    let views = read(&state, move |conn| {
+    let to = optional(q.to.as_deref(), |t| parse_instant("to", t))?;
+    let load = move |conn: &mut DbConnection, limit| {
         let components = match &q.component {
             None => None,
             Some(key) => Some(related_components(conn, key).map_err(|e| match e {
@@ -154,18 +144,12 @@ pub async fn list(
             status: q.status,
             windows: filtered.then_some(window_filter),
         };
-        let incidents = store::list_incidents(conn, &filter, after, limit + 1)?;
+        let incidents = store::list_incidents(conn, &filter, after, limit)?;
         let ids: Vec<i64> = incidents.iter().map(|i| i.id).collect();
         let windows = store::windows_of(conn, &ids)?;
-        Ok(incidents
-            .into_iter()
-            .map(|i| view(i, &windows))
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(pagination::respond(&req, views, limit, |i| {
-        i.id.to_string()
-    }))
+        Ok(incidents.into_iter().map(|i| view(i, &windows)).collect())
+    };
+    list.answer(load, |i: &IncidentView| i.id.to_string()).await
 }
 
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {

@@ -1,32 +1,116 @@
 //! Cursor pagination: `?limit=…&after=…`; the answer carries `next_cursor` and a `Link` header.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use super::ApiError;
+use super::extract::parse_query_with;
+use super::write::read;
+use super::{ApiError, AppState};
+use crate::db::DbConnection;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
-/// Reads `limit` (1..=500, default 50).
-pub fn limit(limit: Option<i64>) -> Result<i64, ApiError> {
-    match limit {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        )),
+/// A list request: its own filters `Q` (parsed strictly from the query without `limit` and
+/// `after`), the page asked for, and what answering needs.
+pub struct Listing<Q> {
+    pub filters: Q,
+    limit: i64,
+    after: Option<String>,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+}
+
+/// A list without filters of its own.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFilters {}
+
+impl<Q: DeserializeOwned> FromRequest for Listing<Q> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Listing<Q>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Listing::parse(req))
     }
 }
 
-/// Reads a numeric cursor.
-pub fn after_id(after: Option<&str>) -> Result<i64, ApiError> {
-    after.map_or(Ok(0), |a| {
-        a.parse::<i64>()
-            .map_err(|_| ApiError::invalid("after", "is not a cursor this list gave out"))
-    })
+impl<Q: DeserializeOwned> Listing<Q> {
+    fn parse(req: &HttpRequest) -> Result<Listing<Q>, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| ApiError::NotReady("the service is not configured".into()))?;
+        let (mut limit, mut after) = (None, None);
+        let mut filters = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            match &*name {
+                "limit" => limit = Some(value.into_owned()),
+                "after" => after = Some(value.into_owned()),
+                _ => {
+                    filters.append_pair(&name, &value);
+                }
+            }
+        }
+        let filters = parse_query_with(&filters.finish(), &["limit", "after"])?;
+        Ok(Listing {
+            filters,
+            limit: parse_limit(limit.as_deref())?,
+            after,
+            state,
+            req: req.clone(),
+        })
+    }
+}
+
+impl<Q> Listing<Q> {
+    /// The cursor of a list ordered by numeric id (0: from the start).
+    pub fn after_id(&self) -> Result<i64, ApiError> {
+        self.after.as_deref().map_or(Ok(0), |a| {
+            a.parse::<i64>()
+                .map_err(|_| ApiError::invalid("after", "is not a cursor this list gave out"))
+        })
+    }
+
+    /// The cursor of a list ordered by key ("": from the start).
+    pub fn after_key(&self) -> String {
+        self.after.clone().unwrap_or_default()
+    }
+
+    /// Loads up to `limit + 1` rows with `load` (the extra one says there is a next page) and
+    /// answers the page, each row's cursor given by `cursor_of`.
+    pub async fn answer<T, F>(
+        self,
+        load: F,
+        cursor_of: impl Fn(&T) -> String,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, i64) -> Result<Vec<T>, ApiError> + Send + 'static,
+        T: Serialize + Send + 'static,
+    {
+        let fetch = self.limit + 1;
+        let rows = read(&self.state, move |conn| load(conn, fetch)).await?;
+        Ok(respond(&self.req, rows, self.limit, cursor_of))
+    }
+}
+
+/// `limit`: 1..=500, 50 when absent.
+fn parse_limit(limit: Option<&str>) -> Result<i64, ApiError> {
+    let Some(text) = limit else {
+        return Ok(DEFAULT_LIMIT);
+    };
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "limit",
+                format!("`{text}` is not a whole number from 1 to {MAX_LIMIT}"),
+            )
+        })
 }
 
 #[derive(Serialize)]
@@ -36,7 +120,7 @@ struct Page<T> {
 }
 
 /// Answers one page. `rows` were fetched with `limit + 1` so a further row means a next page.
-pub fn respond<T: Serialize>(
+fn respond<T: Serialize>(
     req: &HttpRequest,
     mut rows: Vec<T>,
     limit: i64,

@@ -1,11 +1,11 @@
 //! `/v1/plans`: SLA contract templates with immutable versions.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, Query};
-use super::pagination;
+use super::extract::JsonBody;
+use super::pagination::{Listing, NoFilters};
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
@@ -41,13 +41,6 @@ pub struct PlanView {
     versions: Vec<VersionView>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    limit: Option<i64>,
-    after: Option<String>,
-}
-
 fn view(plan: Plan, versions: Vec<VersionWithComponents>) -> PlanView {
     PlanView {
         versions: versions
@@ -77,15 +70,10 @@ fn load(conn: &mut DbConnection, key: &str) -> Result<PlanView, ApiError> {
     Ok(view(plan, versions))
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    q: Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(q.limit)?;
-    let after = q.after.clone().unwrap_or_default();
-    let views = read(&state, move |conn| {
-        let plans = catalog::list_plans(conn, &after, limit + 1)?;
+pub async fn list(list: Listing<NoFilters>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_key();
+    let load = move |conn: &mut DbConnection, limit| {
+        let plans = catalog::list_plans(conn, &after, limit)?;
         let keys: Vec<String> = plans.iter().map(|p| p.key.clone()).collect();
         let mut versions = catalog::versions_of(conn, &keys)?;
         Ok(plans
@@ -97,10 +85,9 @@ pub async fn list(
                 versions = rest;
                 view(p, mine)
             })
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(pagination::respond(&req, views, limit, |p| p.key.clone()))
+            .collect())
+    };
+    list.answer(load, |p: &PlanView| p.key.clone()).await
 }
 
 pub async fn get(

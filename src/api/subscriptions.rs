@@ -1,11 +1,11 @@
 //! Subscriptions: a customer on a plan from `start` to an optional `end`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::customers::existing as existing_customer;
-use super::extract::{JsonBody, Query, optional, patched};
-use super::pagination;
+use super::extract::{JsonBody, optional, patched};
+use super::pagination::{Listing, NoFilters};
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
@@ -66,33 +66,21 @@ pub struct SubscriptionPatch {
     fee_override: Option<Option<MoneyInput>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    limit: Option<i64>,
-    after: Option<String>,
-}
-
 pub async fn list_for_customer(
-    state: web::Data<AppState>,
-    req: HttpRequest,
     external_id: web::Path<String>,
-    q: Query<ListQuery>,
+    list: Listing<NoFilters>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = pagination::limit(q.limit)?;
-    let after = pagination::after_id(q.after.as_deref())?;
+    let after = list.after_id()?;
     let external_id = external_id.into_inner();
-    let views = read(&state, move |conn| {
+    let load = move |conn: &mut DbConnection, limit| {
         let customer = existing_customer(conn, &external_id)?;
-        store::subscriptions_of(conn, customer.id, after, limit + 1)?
+        store::subscriptions_of(conn, customer.id, after, limit)?
             .into_iter()
             .map(|s| view(conn, s))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await?;
-    Ok(pagination::respond(&req, views, limit, |s| {
-        s.id.to_string()
-    }))
+            .collect()
+    };
+    list.answer(load, |s: &SubscriptionView| s.id.to_string())
+        .await
 }
 
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
