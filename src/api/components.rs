@@ -11,16 +11,16 @@ use super::{ApiError, AppState};
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog::{self, Component};
-use crate::domain::{format_instant, parse_description, parse_external_id, parse_key, parse_name};
+use crate::domain::{ExternalId, Key, format_instant, parse_description, parse_name};
 use crate::ledger::catalog as ledger;
 
 #[derive(Serialize)]
 pub struct ComponentView {
-    key: String,
+    key: Key,
     name: String,
     description: String,
-    group: Option<String>,
-    external_id: Option<String>,
+    group: Option<Key>,
+    external_id: Option<ExternalId>,
     created_at: String,
     updated_at: String,
 }
@@ -70,7 +70,8 @@ pub async fn list(list: Listing<NoFilters>) -> Result<HttpResponse, ApiError> {
         let rows = catalog::list_components(conn, &after, limit)?;
         Ok(rows.into_iter().map(ComponentView::from).collect())
     };
-    list.answer(load, |c: &ComponentView| c.key.clone()).await
+    list.answer(load, |c: &ComponentView| c.key.to_string())
+        .await
 }
 
 pub async fn get(
@@ -85,12 +86,12 @@ pub async fn get(
 pub async fn create(write: Write, body: JsonBody<NewComponent>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let component = Component {
-        key: parse_key("key", &new.key)?,
+        key: Key::parse("key", &new.key)?,
         name: parse_name("name", &new.name)?,
         description: parse_description(&new.description)?,
-        group_key: optional(new.group.as_deref(), |g| parse_key("group", g))?,
+        group_key: optional(new.group.as_deref(), |g| Key::parse("group", g))?,
         external_id: optional(new.external_id.as_deref(), |e| {
-            parse_external_id("external_id", e)
+            ExternalId::parse("external_id", e)
         })?,
         created_at: 0,
         updated_at: 0,
@@ -117,8 +118,8 @@ pub async fn update(
     let patch = body.value;
     let name = optional(patch.name.as_deref(), |n| parse_name("name", n))?;
     let description = optional(patch.description.as_deref(), parse_description)?;
-    let group = patched(patch.group, |v| parse_key("group", v))?;
-    let external_id = patched(patch.external_id, |v| parse_external_id("external_id", v))?;
+    let group = patched(patch.group, |v| Key::parse("group", v))?;
+    let external_id = patched(patch.external_id, |v| ExternalId::parse("external_id", v))?;
     commit(write, body.fingerprint, move |conn, ctx| {
         let before = ledger::component(conn, &key)?;
         let after = Component {

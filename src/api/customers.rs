@@ -10,7 +10,7 @@ use super::{ApiError, AppState};
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::customers::{self as store, Customer, CustomerFields};
-use crate::domain::{format_instant, parse_external_id, parse_region};
+use crate::domain::{ExternalId, format_instant, parse_region};
 
 #[derive(Serialize)]
 pub struct CustomerView {
@@ -80,7 +80,7 @@ pub async fn get(
 
 pub async fn create(write: Write, body: JsonBody<NewCustomer>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
-    let external_id = parse_external_id("external_id", &new.external_id)?;
+    let external_id = ExternalId::parse("external_id", &new.external_id)?;
     let name = crate::domain::parse_name("name", &new.name)?;
     let region = optional(new.region.as_deref(), |r| parse_region("region", r))?;
     commit(write, body.fingerprint, move |conn, ctx| {

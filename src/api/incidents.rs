@@ -16,7 +16,7 @@ use crate::db::incidents::{
     self as store, Incident, IncidentChanges, IncidentFields, StoredWindow, WindowFilter,
 };
 use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput, listed};
-use crate::domain::{format_instant, parse_external_id, parse_instant};
+use crate::domain::{ExternalId, format_instant, parse_instant};
 use crate::engine::Severity;
 
 #[derive(Serialize)]
@@ -161,7 +161,7 @@ pub async fn create(write: Write, body: JsonBody<NewIncident>) -> Result<HttpRes
     let new = body.value;
     let title = crate::domain::parse_name("title", &new.title)?;
     let external_id = optional(new.external_id.as_deref(), |e| {
-        parse_external_id("external_id", e)
+        ExternalId::parse("external_id", e).map(String::from)
     })?;
     if new.windows.is_empty() {
         return Err(ApiError::invalid(
@@ -218,7 +218,9 @@ pub async fn update(
     let title = optional(patch.title.as_deref(), |t| {
         crate::domain::parse_name("title", t)
     })?;
-    let external_id = patched(patch.external_id, |v| parse_external_id("external_id", v))?;
+    let external_id = patched(patch.external_id, |v| {
+        ExternalId::parse("external_id", v).map(String::from)
+    })?;
     let end = optional(patch.end.as_deref(), |e| parse_instant("end", e))?;
     if end.is_some() && !patch.status.is_some_and(IncidentStatus::is_closed) {
         let closing = IncidentStatus::ALL

@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::catalog::{self, NewPlanVersion, Plan, VersionWithComponents};
 use crate::domain::plan::{PlanVersionSpec, VersionInput, same_currency};
-use crate::domain::{format_instant, parse_key};
+use crate::domain::{Key, format_instant};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +102,7 @@ pub async fn get(
 pub async fn create(write: Write, body: JsonBody<NewPlan>) -> Result<HttpResponse, ApiError> {
     let new = body.value;
     let plan = Plan {
-        key: parse_key("key", &new.key)?,
+        key: Key::parse("key", &new.key)?.into(),
         name: crate::domain::parse_name("name", &new.name)?,
         description: crate::domain::parse_description(&new.description)?,
         created_at: 0,
@@ -173,7 +173,11 @@ fn write_version(
 ) -> Result<(), ApiError> {
     let unknown = catalog::unknown_components(conn, &v.components)?;
     if let Some(first) = unknown.first() {
-        let i = v.components.iter().position(|c| c == first).unwrap_or(0);
+        let i = v
+            .components
+            .iter()
+            .position(|c| c == first.as_str())
+            .unwrap_or(0);
         return Err(ApiError::invalid(
             format!("{prefix}components[{i}]"),
             format!("unknown components: {}", unknown.join(", ")),

@@ -4,16 +4,16 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{components, plan_version_components, plan_versions, plans};
-use crate::domain::Currency;
+use crate::domain::{Currency, ExternalId, Key};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = components, treat_none_as_null = true)]
 pub struct Component {
-    pub key: String,
+    pub key: Key,
     pub name: String,
     pub description: String,
-    pub group_key: Option<String>,
-    pub external_id: Option<String>,
+    pub group_key: Option<Key>,
+    pub external_id: Option<ExternalId>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -65,15 +65,15 @@ pub fn count_members(conn: &mut DbConnection, group: &str) -> QueryResult<i64> {
 }
 
 /// The keys among `keys` that are not components.
-pub fn unknown_components(conn: &mut DbConnection, keys: &[String]) -> QueryResult<Vec<String>> {
+pub fn unknown_components(conn: &mut DbConnection, keys: &[Key]) -> QueryResult<Vec<String>> {
     let known: Vec<String> = components::table
         .filter(components::key.eq_any(keys))
         .select(components::key)
         .load(conn)?;
     Ok(keys
         .iter()
-        .filter(|k| !known.contains(k))
-        .cloned()
+        .filter(|k| !known.iter().any(|n| n == k.as_str()))
+        .map(Key::to_string)
         .collect())
 }
 
@@ -172,7 +172,7 @@ pub fn versions_of(
 pub fn insert_version(
     conn: &mut DbConnection,
     version: &NewPlanVersion<'_>,
-    components: &[String],
+    components: &[Key],
 ) -> QueryResult<i64> {
     let id = crate::insert_returning_id!(conn, plan_versions, version)?;
     // One row at a time: batch inserts do not compile through the derived connection.

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{Invalid, check_range, parse_external_id, parse_instant, parse_region};
+use super::{ExternalId, Invalid, check_range, parse_instant, parse_region};
 use crate::engine::Severity;
 
 /// Longest window accepted (the overlap queries rely on it).
@@ -73,7 +73,9 @@ impl WindowInput {
             .map(|e| parse_instant(&f("end"), e))
             .transpose()?;
         let regions = distinct(&f("regions"), &self.regions, parse_region)?;
-        let customers = distinct(&f("customers"), &self.customers, parse_external_id)?;
+        let customers = distinct(&f("customers"), &self.customers, |field, value| {
+            ExternalId::parse(field, value).map(String::from)
+        })?;
         let window = ImpactWindow {
             component: self.component.clone(),
             severity: self.severity,
@@ -119,7 +121,7 @@ impl ImpactWindow {
 fn distinct(
     field: &str,
     values: &[String],
-    parse: fn(&str, &str) -> Result<String, Invalid>,
+    parse: impl Fn(&str, &str) -> Result<String, Invalid>,
 ) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for (i, value) in values.iter().enumerate() {

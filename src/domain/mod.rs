@@ -12,7 +12,7 @@ mod time;
 
 pub use crate::engine::Period;
 pub use decimal::parse_decimal;
-pub use key::{parse_description, parse_external_id, parse_key, parse_name, parse_region};
+pub use key::{ExternalId, Key, parse_description, parse_name, parse_region};
 pub use money::{Currency, Money, MoneyInput};
 pub use time::{check_range, format_instant, parse_instant, parse_period};
 

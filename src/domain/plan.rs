@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use chrono_tz::Tz;
 
-use super::{Currency, Invalid, Money, MoneyInput, Period, parse_decimal, parse_key, parse_period};
+use super::{Currency, Invalid, Key, Money, MoneyInput, Period, parse_decimal, parse_period};
 use crate::engine::{Basis, CreditPolicy, Maintenance, Terms, Tier, Weights};
 
 #[derive(Deserialize)]
@@ -55,7 +55,7 @@ pub struct TierInput {
 pub struct PlanVersionSpec {
     pub effective_from: Period,
     pub price: Money,
-    pub components: Vec<String>,
+    pub components: Vec<Key>,
     pub sla_target_percent: Decimal,
     #[serde(with = "zone")]
     pub timezone: Tz,
@@ -94,10 +94,10 @@ impl VersionInput {
     pub fn validate(self, prefix: &str) -> Result<PlanVersionSpec, Invalid> {
         let f = |name: &str| format!("{prefix}{name}");
         let price = Money::parse(&f("price"), &self.price.amount, &self.price.currency)?;
-        let mut components: Vec<String> = Vec::with_capacity(self.components.len());
+        let mut components: Vec<Key> = Vec::with_capacity(self.components.len());
         for (i, key) in self.components.iter().enumerate() {
             let field = f(&format!("components[{i}]"));
-            let key = parse_key(&field, key)?;
+            let key = Key::parse(&field, key)?;
             if components.contains(&key) {
                 return Err(Invalid::new(field, format!("`{key}` is listed twice")));
             }
@@ -246,7 +246,7 @@ impl PlanVersionSpec {
     pub fn terms(&self) -> Terms {
         Terms {
             timezone: self.timezone,
-            components: self.components.clone(),
+            components: self.components.iter().map(Key::to_string).collect(),
             weights: self.weights,
             min_downtime_seconds: self.min_downtime_seconds,
             maintenance: self.maintenance,

@@ -12,7 +12,7 @@ use crate::db::catalog::{self, Component};
 use crate::db::credits::{self, Credit};
 use crate::db::incidents::{self, WindowFilter};
 use crate::domain::credit::{CreditKind, CreditStatus};
-use crate::domain::{Money, format_instant};
+use crate::domain::{Key, Money, format_instant};
 use crate::engine::status_page::component_uptime;
 use crate::engine::{self, Period, minutes_display};
 use crate::ledger::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
@@ -304,7 +304,7 @@ pub fn uptime<W: Write>(
     }
     let groups: Vec<(String, Option<String>)> = components
         .iter()
-        .map(|c| (c.key.clone(), c.group_key.clone()))
+        .map(|c| (c.key.to_string(), c.group_key.as_ref().map(Key::to_string)))
         .collect();
     let mut rows = Vec::with_capacity(components.len());
     for c in &components {

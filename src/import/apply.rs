@@ -13,9 +13,7 @@ use crate::db::audit::{self, AuditEntry};
 use crate::db::catalog::{self, Component};
 use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, StoredWindow};
 use crate::domain::incident::ImpactWindow;
-use crate::domain::{
-    Invalid, format_instant, parse_external_id, parse_key, parse_name, parse_region,
-};
+use crate::domain::{ExternalId, Invalid, Key, format_instant, parse_name, parse_region};
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -139,7 +137,7 @@ pub fn apply(
     let mut to_write: Vec<(i64, ImpactWindow)> = Vec::new();
     for (incident, external_id) in doc.incidents.iter().zip(&external_ids) {
         parse_name(&format!("incident {external_id}: name"), &incident.title)?;
-        parse_external_id(&format!("incident {external_id}: id"), external_id)?;
+        ExternalId::parse(&format!("incident {external_id}: id"), external_id)?;
         let windows = windows_of(incident, &keys, options, external_id, at)?;
         let after = json!({
             "title": incident.title, "status": incident.status, "external_id": external_id,
@@ -273,7 +271,7 @@ fn match_components(
         .collect();
     let mut keys: HashMap<String, String> = catalog::components_by_external_id(conn, &codes)?
         .into_iter()
-        .filter_map(|c| c.external_id.map(|e| (e, c.key)))
+        .filter_map(|c| c.external_id.map(|e| (e.into(), c.key.into())))
         .collect();
     let unknown: Vec<String> = wanted
         .iter()
@@ -297,7 +295,7 @@ fn match_components(
         if keys.contains_key(&code) {
             continue;
         }
-        let key = parse_key(&format!("components[{code}]"), &code)?;
+        let key = Key::parse(&format!("components[{code}]"), &code)?;
         if catalog::find_component(conn, &key)?.is_some() {
             return Err(ApplyError::Conflict(format!(
                 "component `{key}` exists but is not linked to status-page id `{code}`: set its external_id"
@@ -311,16 +309,19 @@ fn match_components(
                 page.map_or(code.as_str(), |p| p.name.as_str()),
             )?,
             description: String::new(),
-            group_key: group_of(&code).and_then(|g| keys.get(&g).cloned()),
-            external_id: Some(code.clone()),
+            group_key: group_of(&code)
+                .and_then(|g| keys.get(&g))
+                .map(|k| Key::parse("group", k))
+                .transpose()?,
+            external_id: Some(ExternalId::parse(&format!("components[{code}]"), &code)?),
             created_at: at,
             updated_at: at,
         };
         catalog::insert_component(conn, &component)?;
         let after = json!({"key": key, "external_id": code, "group": component.group_key});
         audit_entries.push(AuditEntry::new("component.create", &key, None, Some(after)));
-        summary.components_created.push(key.clone());
-        keys.insert(code, key);
+        summary.components_created.push(key.to_string());
+        keys.insert(code, key.into());
     }
     Ok(keys)
 }
