@@ -7,6 +7,7 @@ pub mod credits;
 pub mod customers;
 pub mod idempotency;
 pub mod incidents;
+mod migrations;
 pub mod schema;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,7 +15,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -23,9 +23,6 @@ pub enum DbConnection {
 }
 
 pub type Pooled = PooledConnection<ConnectionManager<DbConnection>>;
-
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -120,47 +117,4 @@ impl Db {
             .as_ref()
             .map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
-
-    /// Applies pending migrations and names them. On PostgreSQL an advisory lock lets several
-    /// instances start at once.
-    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
-        let _turn = self.writer_turn();
-        let mut conn = self.conn()?;
-        let applied = match &mut *conn {
-            DbConnection::Postgres(c) => {
-                c.batch_execute("SELECT pg_advisory_lock(7134001)")?;
-                let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
-                c.batch_execute("SELECT pg_advisory_unlock(7134001)")?;
-                result
-            }
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
-        };
-        applied.map_err(|e| DbError::Migration(e.to_string()))
-    }
-
-    /// True when every embedded migration has been applied.
-    pub fn is_migrated(&self) -> Result<bool, DbError> {
-        let mut conn = self.conn()?;
-        let pending = match &mut *conn {
-            DbConnection::Postgres(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|p| p.len()),
-            DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|p| p.len()),
-        };
-        pending
-            .map(|n| n == 0)
-            .map_err(|e| DbError::Migration(e.to_string()))
-    }
-
-    /// Reverts every migration, newest first (tests run each `down.sql` then migrate again).
-    pub fn revert_all(&self) -> Result<Vec<String>, DbError> {
-        let mut conn = self.conn()?;
-        let reverted = match &mut *conn {
-            DbConnection::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(names),
-            DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(names),
-        };
-        reverted.map_err(|e| DbError::Migration(e.to_string()))
-    }
-}
-
-fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
-    versions.into_iter().map(|v| v.to_string()).collect()
 }
