@@ -43,10 +43,11 @@ pub fn check_catalog(
             format!("no component `{}`", w.component),
         ));
     }
-    for (i, external_id) in w.customers.iter().enumerate() {
+    // The list is sorted by now, so the problem names the customer rather than a position.
+    for external_id in &w.customers {
         if customers::find_customer(conn, external_id)?.is_none() {
             return Err(ApiError::invalid(
-                format!("{prefix}customers[{i}]"),
+                format!("{prefix}customers"),
                 format!("no customer `{external_id}`"),
             ));
         }

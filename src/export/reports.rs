@@ -12,7 +12,7 @@ use crate::db::catalog::{self, Component};
 use crate::db::credits::{self, Credit};
 use crate::db::incidents::{self, WindowFilter};
 use crate::domain::credit::{CreditKind, CreditStatus};
-use crate::domain::{Key, Money, format_instant};
+use crate::domain::{Money, format_instant};
 use crate::engine::status_page::component_uptime;
 use crate::engine::{self, Period, minutes_display};
 use crate::ledger::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
@@ -302,15 +302,16 @@ pub fn uptime<W: Write>(
             .or_default()
             .push(w.into());
     }
-    let groups: Vec<(String, Option<String>)> = components
+    // Built once: which components' windows count for each (a group's members, its group).
+    let groups: engine::Groups = components
         .iter()
-        .map(|c| (c.key.to_string(), c.group_key.as_ref().map(Key::to_string)))
+        .filter_map(|c| Some((c.key.as_str(), c.group_key.as_deref()?)))
         .collect();
     let mut rows = Vec::with_capacity(components.len());
     for c in &components {
-        let related = incidents::related_keys(&groups, &c.key).unwrap_or_default();
-        let windows: Vec<engine::Window> = related
-            .iter()
+        let windows: Vec<engine::Window> = groups
+            .related(&c.key)
+            .into_iter()
             .flat_map(|key| by_component.get(key).cloned().unwrap_or_default())
             .collect();
         let u = component_uptime(span, as_of, &windows);
