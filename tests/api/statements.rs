@@ -165,6 +165,34 @@ fn open_windows_count_to_as_of(app: &TestApp) {
     );
 }
 
+/// "Now" is the service's clock, read once per request: while the month is still burning, an
+/// open window counts up to that instant, and a later `as_of` is in the future.
+fn an_open_window_counts_up_to_the_clock(app: &TestApp) {
+    app.clock.set(1_768_478_400); // 2026-01-15T12:00:00Z
+    app.component("api");
+    app.plan("pro", &["api"]);
+    app.customer("acme", None);
+    app.create(
+        "/v1/customers/acme/subscriptions",
+        json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+    );
+    let r = app.post(
+        "/v1/incidents",
+        Role::Reporter,
+        &json!({"title": "ongoing", "status": "investigating", "windows": [
+        {"component": "api", "severity": "major_outage", "start": "2026-01-15T10:00:00Z"}]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    let body = statement(app, "period=2026-01");
+    assert_eq!(body["as_of"], "2026-01-15T12:00:00Z");
+    assert_eq!(body["subscriptions"][0]["impacted_seconds"], 7_200);
+    let later = app.get(
+        "/v1/customers/acme/statement?period=2026-01&as_of=2026-01-15T12:00:01Z",
+        Role::Viewer,
+    );
+    assert_problem(&later, 422, Some("as_of"));
+}
+
 fn component_uptime_as_a_status_page_shows_it(app: &TestApp) {
     worked_example(app);
     let r = app.get("/v1/components/api/uptime?period=2026-01", Role::Viewer);
@@ -203,6 +231,7 @@ crate::both!(
     spec_worked_example_through_http,
     statements_follow_zones_versions_and_proration,
     open_windows_count_to_as_of,
+    an_open_window_counts_up_to_the_clock,
     component_uptime_as_a_status_page_shows_it,
 );
 

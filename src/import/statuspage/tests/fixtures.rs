@@ -14,7 +14,10 @@ fn contact_center_matches_the_readme_example() {
     let incident = &document.incidents[0];
     assert_eq!(incident.page_incident_id, "ccsvc-2018-11-05");
     assert_eq!(incident.title, "Intermittent telephony issues");
-    assert_eq!(incident.status.as_str(), "resolved");
+    assert_eq!(
+        incident.status,
+        crate::domain::incident::IncidentStatus::Resolved
+    );
     assert_eq!(
         rows(&incident.windows),
         [
