@@ -161,27 +161,31 @@ fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec
             scoped.entry(id).or_default().push((customer, external));
         }
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|w| {
             let (customer_ids, customers) =
                 scoped.remove(&w.id).unwrap_or_default().into_iter().unzip();
-            StoredWindow {
+            // Severities were validated on the way in; a stored word outside the set is an
+            // error, never a silent default.
+            let severity: Severity = w
+                .severity
+                .parse()
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            Ok(StoredWindow {
                 id: w.id,
                 incident_id: w.incident_id,
                 window: ImpactWindow {
                     component: w.component_key,
-                    // Stored severities were validated on the way in.
-                    severity: w.severity.parse().unwrap_or(Severity::MajorOutage),
+                    severity,
                     start: w.start_at,
                     end: w.end_at,
                     regions: regions.remove(&w.id).unwrap_or_default(),
                     customers,
                 },
                 customer_ids,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Component keys with their group, for expanding groups.
