@@ -201,12 +201,6 @@ fn field_of(path: &str, message: &str) -> String {
 /// 400, a missing or ill-typed one a 422 naming it.
 pub struct Query<T>(pub T);
 
-impl<T> Query<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
 impl<T> std::ops::Deref for Query<T> {
     type Target = T;
 

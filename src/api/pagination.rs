@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::extract::parse_query_with;
-use super::write::read;
+use super::write::{app_state, read};
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
 
@@ -40,10 +40,7 @@ impl<Q: DeserializeOwned> FromRequest for Listing<Q> {
 
 impl<Q: DeserializeOwned> Listing<Q> {
     fn parse(req: &HttpRequest) -> Result<Listing<Q>, ApiError> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-            .ok_or_else(|| ApiError::NotReady("the service is not configured".into()))?;
+        let state = app_state(req)?;
         let (mut limit, mut after) = (None, None);
         let mut filters = form_urlencoded::Serializer::new(String::new());
         for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {

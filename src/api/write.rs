@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::extract::idempotency_key;
 use super::{ApiError, AppState};
 use crate::auth::Caller;
+use crate::clock::Clock as _;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{DbConnection, DbError, idempotency};
 
@@ -59,6 +60,13 @@ impl Changed {
     }
 }
 
+/// The service's shared state, as every extractor finds it.
+pub fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::NotReady("the service is not configured".into()))
+}
+
 /// The instant this request works with: read from the service's clock once, then kept.
 pub fn request_time(req: &HttpRequest) -> i64 {
     #[derive(Clone, Copy)]
@@ -66,14 +74,10 @@ pub fn request_time(req: &HttpRequest) -> i64 {
     if let Some(t) = req.extensions().get::<RequestTime>() {
         return t.0;
     }
-    let now = req
-        .app_data::<web::Data<AppState>>()
-        .map_or_else(|| crate::clock::SystemClock.now(), |s| s.clock.now());
+    let now = app_state(req).map_or_else(|_| crate::clock::SystemClock.now(), |s| s.clock.now());
     req.extensions_mut().insert(RequestTime(now));
     now
 }
-
-use crate::clock::Clock as _;
 
 enum Attempt {
     Done(Answer),
@@ -119,10 +123,7 @@ impl FromRequest for Write {
     type Future = std::future::Ready<Result<Write, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-            .ok_or_else(|| ApiError::NotReady("the service is not configured".into()));
+        let state = app_state(req);
         let write = Caller::from_request(req, payload)
             .into_inner()
             .and_then(|caller| {

@@ -140,7 +140,8 @@ fn statements_follow_zones_versions_and_proration(app: &TestApp) {
     );
 }
 
-fn open_windows_count_to_as_of(app: &TestApp) {
+/// `acme` on `pro` (covering `api`) since January, and a major outage on `api` from `start` on.
+fn acme_with_an_ongoing_outage(app: &TestApp, start: &str) {
     app.component("api");
     app.plan("pro", &["api"]);
     app.customer("acme", None);
@@ -152,9 +153,13 @@ fn open_windows_count_to_as_of(app: &TestApp) {
         "/v1/incidents",
         Role::Reporter,
         &json!({"title": "ongoing", "status": "investigating", "windows": [
-        {"component": "api", "severity": "major_outage", "start": "2026-01-31T22:00:00Z"}]}),
+        {"component": "api", "severity": "major_outage", "start": start}]}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+fn open_windows_count_to_as_of(app: &TestApp) {
+    acme_with_an_ongoing_outage(app, "2026-01-31T22:00:00Z");
     let s = &statement(app, "period=2026-01&as_of=2026-01-31T23:00:00Z")["subscriptions"][0];
     assert_eq!(s["downtime_minutes"], "60.00");
     assert_eq!(s["measured_end"], "2026-01-31T23:00:00Z");
@@ -169,20 +174,7 @@ fn open_windows_count_to_as_of(app: &TestApp) {
 /// open window counts up to that instant, and a later `as_of` is in the future.
 fn an_open_window_counts_up_to_the_clock(app: &TestApp) {
     app.clock.set(1_768_478_400); // 2026-01-15T12:00:00Z
-    app.component("api");
-    app.plan("pro", &["api"]);
-    app.customer("acme", None);
-    app.create(
-        "/v1/customers/acme/subscriptions",
-        json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
-    );
-    let r = app.post(
-        "/v1/incidents",
-        Role::Reporter,
-        &json!({"title": "ongoing", "status": "investigating", "windows": [
-        {"component": "api", "severity": "major_outage", "start": "2026-01-15T10:00:00Z"}]}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
+    acme_with_an_ongoing_outage(app, "2026-01-15T10:00:00Z");
     let body = statement(app, "period=2026-01");
     assert_eq!(body["as_of"], "2026-01-15T12:00:00Z");
     assert_eq!(body["subscriptions"][0]["impacted_seconds"], 7_200);
