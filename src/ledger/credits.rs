@@ -30,7 +30,8 @@ pub fn move_credits(
 ) -> Result<Vec<AuditEntry>, LedgerError> {
     let change = transition(step, by, at, detail);
     let found = credits::by_ids(conn, ids)?;
-    if let Some(missing) = ids.iter().find(|id| !found.iter().any(|c| c.id == **id)) {
+    let known: std::collections::HashSet<i64> = found.iter().map(|c| c.id).collect();
+    if let Some(missing) = ids.iter().find(|id| !known.contains(id)) {
         return Err(LedgerError::NotFound(format!("no credit {missing}")));
     }
     for c in &found {
