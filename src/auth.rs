@@ -93,7 +93,8 @@ pub struct Caller {
     pub role: Role,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// What `mint` signs.
+#[derive(Debug, Serialize)]
 struct Claims {
     sub: String,
     role: String,
@@ -104,6 +105,14 @@ struct Claims {
     iss: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     aud: Option<String>,
+}
+
+/// What a verified token must carry beyond the claims `jsonwebtoken` checks (`exp`, `nbf`, `iss`,
+/// `aud`), which may take any shape the JWT standard allows, such as an `aud` list.
+#[derive(Debug, Deserialize)]
+struct Verified {
+    sub: String,
+    role: String,
 }
 
 /// Why a token was refused: 401 for a token that proves nothing, 403 for a role it lacks.
@@ -189,7 +198,12 @@ impl Keys {
         })?;
         let mut validation = Validation::new(header.alg);
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.validate_nbf = true;
+        // A configured issuer or audience is required, not only checked when present.
+        let mut required = vec!["exp", "sub"];
+        required.extend(self.issuer.as_ref().map(|_| "iss"));
+        required.extend(self.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         match &self.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
@@ -198,7 +212,7 @@ impl Keys {
             Some(aud) => validation.set_audience(&[aud]),
             None => validation.validate_aud = false,
         }
-        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+        let claims = jsonwebtoken::decode::<Verified>(token, &key, &validation)
             .map_err(|e| unauthenticated(format!("invalid token: {e}")))?
             .claims;
         if claims.sub.is_empty()

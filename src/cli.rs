@@ -226,7 +226,6 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 ReportFormat::Json => Format::Json,
             };
             let db = migrated(&db)?;
-            let mut conn = db.conn().map_err(|e| e.to_string())?;
             let out = std::io::BufWriter::new(std::io::stdout().lock());
             let now = crate::clock::SystemClock.now();
             match report {
@@ -234,14 +233,14 @@ pub fn run(cli: Cli) -> Result<(), String> {
                     let statuses =
                         crate::domain::credit::parse_statuses("--status", status.as_deref())
                             .map_err(|e| e.to_string())?;
-                    reports::credits(&mut conn, period, &statuses, balance, format, out)
+                    reports::credits(&db, period, &statuses, balance, format, out)
                 }
-                ReportKind::Statements => reports::statements(&mut conn, period, now, format, out),
+                ReportKind::Statements => reports::statements(&db, period, now, format, out),
                 ReportKind::Uptime => {
                     let tz = timezone
                         .parse::<chrono_tz::Tz>()
                         .map_err(|_| format!("--timezone {timezone}: not an IANA time zone"))?;
-                    reports::uptime(&mut conn, period, tz, now, format, out)
+                    reports::uptime(&db, period, tz, now, format, out)
                 }
             }
             .map_err(|e| e.to_string())
@@ -269,7 +268,7 @@ fn migrated(settings: &DatabaseSettings) -> Result<Db, String> {
 }
 
 fn connect(settings: &DatabaseSettings) -> Result<Db, String> {
-    Db::connect(&settings.database_url, settings.pool_size).map_err(|e| e.to_string())
+    Db::open(&settings.database_url, &settings.pool()).map_err(|e| e.to_string())
 }
 
 fn serve_api(

@@ -1,6 +1,10 @@
 //! Settings from the environment (each also a flag of `serve`). Secrets are never printed.
 
+use std::time::Duration;
+
 use clap::Args;
+
+use crate::db::PoolSettings;
 
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseSettings {
@@ -16,6 +20,30 @@ pub struct DatabaseSettings {
     /// Connections in the pool.
     #[arg(long, env = "SLA_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub pool_size: u32,
+
+    /// How long a request waits for a database connection before its 503 (e.g. `1s`, `500ms`).
+    #[arg(long, env = "SLA_DB_WAIT", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub db_wait: Duration,
+
+    /// SQLite: how long a write waits for the write lock another process holds before its 503.
+    #[arg(long, env = "SLA_SQLITE_BUSY_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub sqlite_busy_timeout: Duration,
+
+    /// PostgreSQL: how long a connection may go without an answer from the server before it is
+    /// dropped (libpq's TCP user timeout and keepalives; a URL's own settings win).
+    #[arg(long, env = "SLA_DB_NETWORK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub db_network_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            size: self.pool_size,
+            wait: self.db_wait,
+            sqlite_busy: self.sqlite_busy_timeout,
+            network: self.db_network_timeout,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]

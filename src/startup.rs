@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
@@ -46,6 +47,7 @@ impl Application {
         let keys = web::Data::new(keys);
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(api::extract::limit_head))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(keys.clone())

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{JsonBody, optional};
+use super::extract::{JsonBody, idempotency_key, optional};
 use super::pagination::Listing;
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
@@ -55,10 +55,12 @@ impl From<Run> for RunView {
     }
 }
 
+/// A run; a dry run writes nothing. With an `Idempotency-Key` a dry run is checked and replayed
+/// like any other write; without one it is only a read.
 pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &body.value.period)?;
     let dry_run = body.value.dry_run;
-    if dry_run {
+    if dry_run && idempotency_key(write.request())?.is_none() {
         let now = write.now();
         let caller = write.caller().clone();
         let summary = read(write.state(), move |conn| {
@@ -69,9 +71,14 @@ pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse
     }
     commit(write, body.fingerprint, move |conn, ctx| {
         // The run audits its own credits, a chunk at a time.
-        let summary = run(conn, period, ctx.now, false, &ctx.caller)?;
+        let summary = run(conn, period, ctx.now, dry_run, &ctx.caller)?;
         let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
-        Ok(Changed::new(StatusCode::CREATED, body, Vec::new()))
+        let status = if dry_run {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        Ok(Changed::new(status, body, Vec::new()))
     })
     .await
 }

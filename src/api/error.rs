@@ -31,6 +31,14 @@ pub enum ApiError {
     Conflict(String),
     #[error("request body is larger than {0} bytes")]
     TooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request's headers are larger than {limit} bytes; `{header}` alone is {size}")]
+    HeadersTooLarge {
+        header: String,
+        size: usize,
+        limit: usize,
+    },
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("{0}")]
@@ -61,6 +69,12 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::TooLarge(_) => ("too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::HeadersTooLarge { .. } => {
+                ("headers-too-large", "Request header fields too large")
+            }
             ApiError::Unavailable(_) | ApiError::NotReady(_) => {
                 ("unavailable", "Service unavailable")
             }
@@ -88,6 +102,8 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable(_) | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -101,6 +117,7 @@ impl ResponseError for ApiError {
         let (kind, title) = self.kind();
         let (detail, field) = match self {
             ApiError::Invalid(invalid) => (invalid.reason.clone(), Some(invalid.field.as_str())),
+            ApiError::HeadersTooLarge { header, .. } => (self.to_string(), Some(header.as_str())),
             other => (other.to_string(), None),
         };
         let mut response = HttpResponse::build(status);
@@ -111,6 +128,10 @@ impl ResponseError for ApiError {
             }
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
+            }
+            // A write answered 503 may have committed: retry it with the same Idempotency-Key.
+            ApiError::Unavailable(_) | ApiError::NotReady(_) => {
+                response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
             }
             _ => {}
         }
@@ -123,6 +144,9 @@ impl ResponseError for ApiError {
         })
     }
 }
+
+/// What a 503 asks the client to wait before retrying.
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// The whole cause chain, for the log; the client only sees the safe message.
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -145,7 +169,12 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::Conflict("other records still refer to this one".into())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => ApiError::Unavailable(Box::new(e)),
+            // SQLite's busy timeout ran out: another process holds the write lock.
+            DieselError::DatabaseError(_, ref info) if info.message() == "database is locked" => {
                 ApiError::Unavailable(Box::new(e))
             }
             other => ApiError::internal(other),
@@ -214,7 +243,9 @@ impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
         match e {
             DbError::Query(q) => q.into(),
-            DbError::Pool(_) | DbError::Migration(_) => ApiError::Unavailable(Box::new(e)),
+            DbError::Pool(_) | DbError::Migration(_) | DbError::Busy => {
+                ApiError::Unavailable(Box::new(e))
+            }
         }
     }
 }
@@ -228,7 +259,9 @@ impl From<actix_web::error::BlockingError> for ApiError {
 impl From<RunError> for ApiError {
     fn from(e: RunError) -> ApiError {
         match e {
-            RunError::NotEnded { .. } | RunError::Raced(_) => ApiError::Conflict(e.to_string()),
+            RunError::NotEnded { .. } | RunError::Raced(_) | RunError::Overflow(_) => {
+                ApiError::Conflict(e.to_string())
+            }
             RunError::Evaluate(inner) => inner.into(),
             RunError::Db(db) => db.into(),
             RunError::Store(db) => db.into(),

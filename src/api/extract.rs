@@ -17,6 +17,36 @@ use super::{ApiError, AppState};
 use crate::auth::{Access, AuthError, Caller, Keys};
 use crate::domain::Invalid;
 
+/// Request heads (request line and headers) larger than this are refused with a 431 naming the
+/// largest header. actix-http closes heads of 128 KiB or more itself, with an empty 431, before
+/// the service sees them (docs/api.md, "Errors").
+pub const HEAD_LIMIT: usize = 32 * 1024;
+
+/// App middleware: refuses an oversized request head before any route runs.
+pub async fn limit_head<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let header_size = |(name, value): (&header::HeaderName, &header::HeaderValue)| {
+        name.as_str().len() + value.len() + 4
+    };
+    let size = req.uri().to_string().len() + req.headers().iter().map(header_size).sum::<usize>();
+    if size > HEAD_LIMIT {
+        let (name, value) = req
+            .headers()
+            .iter()
+            .max_by_key(|h| header_size(*h))
+            .map_or(("uri", 0), |(n, v)| (n.as_str(), v.len()));
+        return Err(ApiError::HeadersTooLarge {
+            header: name.to_owned(),
+            size: value,
+            limit: HEAD_LIMIT,
+        }
+        .into());
+    }
+    next.call(req).await
+}
+
 /// Route middleware: checks the bearer token against the route's access before any extractor runs.
 pub async fn authorize<B: MessageBody>(
     access: Access,
@@ -109,7 +139,13 @@ impl RawBody {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         let request_line = format!("{} {}?{}", req.method(), req.path(), req.query_string());
+        let media = json_media_type(req);
         async move {
+            if let Err(refusal) = &media
+                && declared != Some(0)
+            {
+                return Err(ApiError::UnsupportedMediaType(refusal.clone()));
+            }
             if declared.is_some_and(|n| n > limit) {
                 return Err(ApiError::TooLarge(limit));
             }
@@ -122,9 +158,40 @@ impl RawBody {
                 }
                 bytes.extend_from_slice(&chunk);
             }
+            if let Err(refusal) = media
+                && !bytes.is_empty()
+            {
+                return Err(ApiError::UnsupportedMediaType(refusal));
+            }
             let fingerprint = fingerprint(&request_line, &bytes);
             Ok(RawBody { bytes, fingerprint })
         }
+    }
+}
+
+/// Every body here is JSON: `application/json` or a `+json` type, with any parameters. A body
+/// without a `Content-Type`, or with another one, is refused (the refusal says which).
+fn json_media_type(req: &HttpRequest) -> Result<(), String> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err("a request body needs `Content-Type: application/json`".into());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`Content-Type: {}` is not accepted; send `application/json`",
+            value.to_str().unwrap_or("(not text)")
+        ))
     }
 }
 
@@ -267,8 +334,23 @@ pub fn unknown_parameter(serde_message: &str, also: &[&str]) -> String {
     }
 }
 
-pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::NotFound(format!("no such resource: {err}")).into()
+/// A path segment that does not parse (`/v1/credits/approve` as a credit id) is a 404, unless
+/// the path is a route of its own under another method: then a 405, as for any wrong method.
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    let allowed: Vec<&str> = super::ROUTES
+        .iter()
+        .filter(|r| r.path == req.path())
+        .map(|r| r.method)
+        .collect();
+    if allowed.is_empty() {
+        ApiError::NotFound(format!("no such resource: {err}")).into()
+    } else {
+        ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allow: allowed.join(", "),
+        }
+        .into()
+    }
 }
 
 /// The `Idempotency-Key` header, if sent.

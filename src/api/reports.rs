@@ -14,7 +14,7 @@ use super::extract::Query;
 use super::statements::as_of_param;
 use super::write::request_time;
 use super::{ApiError, AppState};
-use crate::db::DbConnection;
+use crate::db::Db;
 use crate::domain::credit::parse_statuses;
 use crate::domain::parse_period;
 use crate::export::Format;
@@ -64,7 +64,7 @@ impl Write for ChannelWriter {
 
 fn stream<F>(state: &web::Data<AppState>, name: &str, format: Format, produce: F) -> HttpResponse
 where
-    F: FnOnce(&mut DbConnection, &mut ChannelWriter) -> Result<(), ReportError> + Send + 'static,
+    F: FnOnce(&Db, &mut ChannelWriter) -> Result<(), ReportError> + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(4);
     let db = state.db.clone();
@@ -73,10 +73,7 @@ where
             tx: tx.clone(),
             buffer: Vec::with_capacity(CHUNK),
         };
-        let outcome = db
-            .conn()
-            .map_err(|e| ReportError::Io(std::io::Error::other(e.to_string())))
-            .and_then(|mut conn| produce(&mut conn, &mut writer));
+        let outcome = produce(&db, &mut writer);
         match outcome.and_then(|()| writer.flush().map_err(ReportError::Io)) {
             Ok(()) => {}
             Err(ReportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
@@ -138,8 +135,8 @@ pub async fn credits(
         format!("credits-{period}")
     };
     let format = format_of(&req);
-    Ok(stream(&state, &name, format, move |conn, out| {
-        reports::credits(conn, period, &statuses, balance, format, out)
+    Ok(stream(&state, &name, format, move |db, out| {
+        reports::credits(db, period, &statuses, balance, format, out)
     }))
 }
 
@@ -162,7 +159,7 @@ pub async fn statements(
         &state,
         &format!("statements-{period}"),
         format,
-        move |conn, out| reports::statements(conn, period, as_of, format, out),
+        move |db, out| reports::statements(db, period, as_of, format, out),
     ))
 }
 
@@ -189,6 +186,6 @@ pub async fn uptime(
         &state,
         &format!("uptime-{period}"),
         format,
-        move |conn, out| reports::uptime(conn, period, tz, now, format, out),
+        move |db, out| reports::uptime(db, period, tz, now, format, out),
     ))
 }

@@ -12,7 +12,7 @@ impl Db {
     /// Applies pending migrations and names them. On PostgreSQL an advisory lock lets several
     /// instances start at once.
     pub fn migrate(&self) -> Result<Vec<String>, DbError> {
-        let _turn = self.writer_turn();
+        let _turn = self.writer_turn()?;
         let mut conn = self.conn()?;
         let applied = match &mut *conn {
             DbConnection::Postgres(c) => {

@@ -10,11 +10,13 @@ pub mod incidents;
 mod migrations;
 pub mod schema;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+use std::time::Duration;
 
 use diesel::Connection;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use parking_lot::{Mutex, MutexGuard};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -32,6 +34,8 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
+    #[error("another writer holds the database's write lock")]
+    Busy,
 }
 
 /// Inserts and yields the new row's `id` (RETURNING compiles per backend, not through the
@@ -53,24 +57,57 @@ macro_rules! insert_returning_id {
     }};
 }
 
-/// The connection pool, plus a process-wide write lock for SQLite: SQLite allows one writer, and
-/// taking turns here avoids `database is locked` when a deferred transaction tries to upgrade.
+/// How the pool hands out connections and how long each kind of wait may last. Every wait is
+/// bounded, so a database that is down or a lock held elsewhere becomes a 503, not a hung request.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub size: u32,
+    /// How long a caller waits for a connection (and a new connection for the server) before
+    /// giving up with `DbError::Pool`.
+    pub wait: Duration,
+    /// SQLite: how long a writer waits for the write lock that another writer (or another
+    /// process on the same file) holds.
+    pub sqlite_busy: Duration,
+    /// PostgreSQL: how long a connection may go without an answer from the server (TCP user
+    /// timeout and keepalives) before it is dropped, so a silent network partition cannot pin
+    /// the pool.
+    pub network: Duration,
+}
+
+impl PoolSettings {
+    pub fn sized(size: u32) -> PoolSettings {
+        PoolSettings {
+            size,
+            wait: Duration::from_secs(1),
+            sqlite_busy: Duration::from_secs(10),
+            network: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The connection pool, plus a process-wide write lock for SQLite: SQLite allows one writer;
+/// threads of this process take turns here, and `BEGIN IMMEDIATE` waits (the busy timeout) for
+/// writers of other processes.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager<DbConnection>>,
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite_busy: Duration,
 }
 
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    busy: Duration,
+}
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            )
+                self.busy.as_millis()
+            ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
@@ -81,17 +118,60 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// Adds libpq's connect, TCP user and keepalive timeouts to a PostgreSQL URL, each only where
+/// the URL does not set it already.
+fn with_network_timeouts(url: &str, network: Duration) -> String {
+    let seconds = network.as_secs().max(2);
+    let defaults = [
+        ("connect_timeout", seconds.to_string()),
+        (
+            "tcp_user_timeout",
+            network.as_millis().max(1000).to_string(),
+        ),
+        ("keepalives", "1".to_owned()),
+        ("keepalives_idle", (seconds / 2).to_string()),
+        ("keepalives_interval", (seconds / 4).max(1).to_string()),
+        ("keepalives_count", "2".to_owned()),
+    ];
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let given: Vec<String> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, _)| k.into_owned())
+        .collect();
+    let mut url = url.to_owned();
+    for (key, value) in defaults {
+        if !given.iter().any(|g| g == key) {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&format!("{key}={value}"));
+        }
+    }
+    url
+}
+
 impl Db {
+    /// A pool of `pool_size` with the default waits.
     pub fn connect(url: &str, pool_size: u32) -> Result<Db, DbError> {
+        Db::open(url, &PoolSettings::sized(pool_size))
+    }
+
+    pub fn open(url: &str, settings: &PoolSettings) -> Result<Db, DbError> {
         let url = url.strip_prefix("sqlite://").unwrap_or(url);
+        let postgres = is_postgres_url(url);
+        let url = if postgres {
+            with_network_timeouts(url, settings.network)
+        } else {
+            url.to_owned()
+        };
         let pool = Pool::builder()
-            .max_size(pool_size)
-            .connection_customizer(Box::new(SqlitePragmas))
-            .build(ConnectionManager::new(url))?;
-        let sqlite_writer = (!is_postgres_url(url)).then(|| Arc::new(Mutex::new(())));
+            .max_size(settings.size)
+            .connection_timeout(settings.wait)
+            .connection_customizer(Box::new(SqlitePragmas {
+                busy: settings.sqlite_busy,
+            }))
+            .build_unchecked(ConnectionManager::new(url));
         Ok(Db {
             pool,
-            sqlite_writer,
+            sqlite_writer: (!postgres).then(|| Arc::new(Mutex::new(()))),
+            sqlite_busy: settings.sqlite_busy,
         })
     }
 
@@ -99,22 +179,57 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `f` in one transaction: all of it lands or none of it.
+    /// A connection within `wait` at most (health probes answer fast whatever the pool's wait).
+    pub fn conn_within(&self, wait: Duration) -> Result<Pooled, DbError> {
+        Ok(self.pool.get_timeout(wait)?)
+    }
+
+    /// Runs `f` in one transaction: all of it lands or none of it. On SQLite the transaction
+    /// takes the write lock up front (`BEGIN IMMEDIATE`), waiting for it up to the busy timeout,
+    /// so it never fails half-way because another process wrote meanwhile.
     pub fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<DbError> + From<diesel::result::Error>,
     {
-        let _turn = self.writer_turn();
+        let _turn = self.writer_turn()?;
         let mut pooled = self.conn()?;
-        let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(f)
+        write_transaction(&mut pooled, f)
     }
 
-    fn writer_turn(&self) -> Option<MutexGuard<'_, ()>> {
-        // A poisoned lock only means another writer panicked; its transaction was rolled back.
-        self.sqlite_writer
-            .as_ref()
-            .map(|m| m.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    fn writer_turn(&self) -> Result<Option<MutexGuard<'_, ()>>, DbError> {
+        match &self.sqlite_writer {
+            None => Ok(None),
+            Some(lock) => lock
+                .try_lock_for(self.sqlite_busy)
+                .map(Some)
+                .ok_or(DbError::Busy),
+        }
     }
 }
+
+/// As diesel's `Connection::transaction`, but begun with `BEGIN IMMEDIATE` on SQLite.
+fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+type Manager = <DbConnection as Connection>::TransactionManager;

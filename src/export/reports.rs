@@ -1,16 +1,18 @@
 //! The monthly reports: credits (and the billing system's balance import), statements, uptime.
-//! Each reads the database a page at a time and writes rows as it goes.
+//! Each reads the database a page at a time and writes rows as it goes, holding a connection only
+//! while it reads a page: a client that reads slowly (or stops) never pins one.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 
 use super::{Cell, Format, write};
-use crate::db::DbConnection;
 use crate::db::catalog::{self, Component};
 use crate::db::credits::{self, Credit};
 use crate::db::incidents::{self, WindowFilter};
+use crate::db::{Db, DbError};
 use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::{Money, format_instant};
 use crate::engine::status_page::component_uptime;
@@ -18,6 +20,10 @@ use crate::engine::{self, Period, minutes_display};
 use crate::ledger::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
 
 const PAGE: i64 = 5000;
+
+/// How long a page waits for a connection: a download in progress would rather wait out a busy
+/// moment than end cut short.
+const PAGE_WAIT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -27,6 +33,8 @@ pub enum ReportError {
     Csv(#[from] csv::Error),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Pool(#[from] DbError),
     #[error(transparent)]
     Evaluate(#[from] EvaluateError),
 }
@@ -153,7 +161,7 @@ fn balance_row(c: Credit, external_id: String, _name: String) -> Vec<Cell> {
 /// `credits.csv`: every credit of a period in the listed statuses; `balance` writes only approved
 /// credits, shaped for a billing system's customer-balance import.
 pub fn credits<W: Write>(
-    conn: &mut DbConnection,
+    db: &Db,
     period: Period,
     statuses: &[CreditStatus],
     balance: bool,
@@ -172,7 +180,13 @@ pub fn credits<W: Write>(
     };
     let mut after = 0;
     write(out, format, columns, || {
-        let page = credits::report_page(conn, period, &statuses, after, PAGE)?;
+        let page = credits::report_page(
+            &mut *db.conn_within(PAGE_WAIT)?,
+            period,
+            &statuses,
+            after,
+            PAGE,
+        )?;
         let Some((last, _, _)) = page.last() else {
             return Ok(None);
         };
@@ -241,13 +255,13 @@ fn statement_row(e: Evaluated) -> Vec<Cell> {
 
 /// `statements.csv`: one row per subscription active in the period, credit or not.
 pub fn statements<W: Write>(
-    conn: &mut DbConnection,
+    db: &Db,
     period: Period,
     as_of: i64,
     format: Format,
     out: W,
 ) -> Result<(), ReportError> {
-    let inputs = PeriodInputs::load(conn, period, as_of)?;
+    let inputs = PeriodInputs::load(&mut *db.conn_within(PAGE_WAIT)?, period, as_of)?;
     let mut after = None;
     let mut done = false;
     write(out, format, STATEMENT_COLUMNS, || {
@@ -258,7 +272,7 @@ pub fn statements<W: Write>(
             after: after.take(),
             limit: PAGE,
         };
-        let (page, last) = inputs.evaluate(conn, scope)?;
+        let (page, last) = inputs.evaluate(&mut *db.conn_within(PAGE_WAIT)?, scope)?;
         done = last.is_none();
         after = last;
         Ok(Some(page.into_iter().map(statement_row).collect()))
@@ -281,7 +295,7 @@ pub const UPTIME_COLUMNS: &[&str] = &[
 /// `uptime.csv`: one row per component, as a status page shows it (a member also counts its
 /// group's windows, a group its members').
 pub fn uptime<W: Write>(
-    conn: &mut DbConnection,
+    db: &Db,
     period: Period,
     tz: chrono_tz::Tz,
     as_of: i64,
@@ -289,14 +303,15 @@ pub fn uptime<W: Write>(
     out: W,
 ) -> Result<(), ReportError> {
     let span = period.span(tz);
-    let components: Vec<Component> = catalog::list_components(conn, "", i64::MAX)?;
+    let mut conn = db.conn_within(PAGE_WAIT)?;
+    let components: Vec<Component> = catalog::list_components(&mut conn, "", i64::MAX)?;
     let filter = WindowFilter {
         from: Some(span.start),
         to: Some(span.end.min(as_of)),
         ..WindowFilter::default()
     };
     let mut by_component: BTreeMap<String, Vec<engine::Window>> = BTreeMap::new();
-    for w in incidents::overlapping(conn, &filter)? {
+    for w in incidents::overlapping(&mut conn, &filter)? {
         by_component
             .entry(w.window.component.clone())
             .or_default()
@@ -307,6 +322,7 @@ pub fn uptime<W: Write>(
         .iter()
         .filter_map(|c| Some((c.key.as_str(), c.group_key.as_deref()?)))
         .collect();
+    drop(conn);
     let mut rows = Vec::with_capacity(components.len());
     for c in &components {
         let windows: Vec<engine::Window> = groups

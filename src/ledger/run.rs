@@ -46,6 +46,8 @@ pub enum RunError {
     Raced(i64),
     #[error(transparent)]
     Store(#[from] crate::db::DbError),
+    #[error("{0} is beyond the largest amount the ledger holds (i64 minor units)")]
+    Overflow(String),
 }
 
 /// What the run does for one subscription.
@@ -92,7 +94,7 @@ pub fn run(
     let label = period.to_string();
     let live = credits::live_in_period(conn, period)?;
     let voided = credits::voided_in_period(conn, period)?;
-    let decisions = decide(&evaluated, &live, &voided, &label, now, caller);
+    let decisions = decide(&evaluated, &live, &voided, &label, now, caller)?;
     let mut summary = Summary {
         run_id: None,
         period: label.clone(),
@@ -103,7 +105,7 @@ pub fn run(
         unchanged: 0,
         superseded: 0,
         adjusted: 0,
-        totals: totals(&live, &decisions),
+        totals: totals(&live, &decisions, &label)?,
     };
     for d in &decisions {
         match d {
@@ -209,7 +211,7 @@ fn decide(
     period: &str,
     now: i64,
     caller: &Caller,
-) -> Vec<Decision> {
+) -> Result<Vec<Decision>, RunError> {
     let mut current: HashMap<i64, &Credit> = HashMap::new();
     let mut adjustments: HashMap<i64, i64> = HashMap::new();
     for c in live {
@@ -218,7 +220,13 @@ fn decide(
                 current.insert(c.subscription_id, c);
             }
             CreditKind::Adjustment => {
-                *adjustments.entry(c.subscription_id).or_default() += c.amount_minor
+                let sum = adjustments.entry(c.subscription_id).or_default();
+                *sum = sum.checked_add(c.amount_minor).ok_or_else(|| {
+                    RunError::Overflow(format!(
+                        "the adjustments of subscription {}",
+                        c.subscription_id
+                    ))
+                })?;
             }
             CreditKind::Manual => {}
         }
@@ -275,22 +283,26 @@ fn decide_one(
     target: i64,
     was_voided: &dyn Fn(i64, CreditKind, i64) -> bool,
     line: impl Fn(CreditKind, i64) -> NewCredit,
-) -> Decision {
-    match current {
+) -> Result<Decision, RunError> {
+    Ok(match current {
         None if target == 0 || was_voided(subscription, CreditKind::Sla, target) => {
             Decision::Unchanged
         }
         None => Decision::Create(line(CreditKind::Sla, target)),
         Some(old) if old.status == CreditStatus::Applied => {
-            let credited = old.amount_minor + adjusted;
-            if credited == target
-                || was_voided(subscription, CreditKind::Adjustment, target - credited)
-            {
+            let difference = old
+                .amount_minor
+                .checked_add(adjusted)
+                .and_then(|credited| target.checked_sub(credited))
+                .ok_or_else(|| {
+                    RunError::Overflow(format!("the adjustment of subscription {subscription}"))
+                })?;
+            if difference == 0 || was_voided(subscription, CreditKind::Adjustment, difference) {
                 Decision::Unchanged
             } else {
                 Decision::Adjust(NewCredit {
                     adjusts: Some(old.id),
-                    ..line(CreditKind::Adjustment, target - credited)
+                    ..line(CreditKind::Adjustment, difference)
                 })
             }
         }
@@ -302,7 +314,7 @@ fn decide_one(
                 ..line(CreditKind::Sla, target)
             }),
         },
-    }
+    })
 }
 
 /// A ledger line for a subscription that has no statement this run, shaped after its credit.
@@ -365,16 +377,30 @@ fn sla_line(
 }
 
 /// The period's live credits after the decisions, per currency, as decimal strings.
-fn totals(live: &[Credit], decisions: &[Decision]) -> BTreeMap<String, String> {
+fn totals(
+    live: &[Credit],
+    decisions: &[Decision],
+    period: &str,
+) -> Result<BTreeMap<String, String>, RunError> {
     let mut minor: BTreeMap<&'static str, Money> = BTreeMap::new();
-    let mut add = |currency: Currency, amount: i64| {
-        minor
+    let mut add = |currency: Currency, amount: i64, sign: i64| {
+        let overflow = || {
+            RunError::Overflow(format!(
+                "the {} total of the credits of {period}",
+                currency.code()
+            ))
+        };
+        let total = minor
             .entry(currency.code())
-            .or_insert(Money::from_minor(0, currency))
-            .minor += amount;
+            .or_insert(Money::from_minor(0, currency));
+        total.minor = amount
+            .checked_mul(sign)
+            .and_then(|amount| total.minor.checked_add(amount))
+            .ok_or_else(overflow)?;
+        Ok::<(), RunError>(())
     };
     for c in live {
-        add(c.currency, c.amount_minor);
+        add(c.currency, c.amount_minor, 1)?;
     }
     for d in decisions {
         let (gone, added) = match d {
@@ -383,14 +409,14 @@ fn totals(live: &[Credit], decisions: &[Decision]) -> BTreeMap<String, String> {
             Decision::Supersede { old, replacement } => (Some(old), replacement.as_ref()),
         };
         if let Some(old) = gone {
-            add(old.currency, -old.amount_minor);
+            add(old.currency, old.amount_minor, -1)?;
         }
         if let Some(c) = added {
-            add(c.currency, c.amount_minor);
+            add(c.currency, c.amount_minor, 1)?;
         }
     }
-    minor
+    Ok(minor
         .into_iter()
         .map(|(code, total)| (code.to_owned(), total.amount()))
-        .collect()
+        .collect())
 }

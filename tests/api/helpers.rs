@@ -10,7 +10,7 @@ use serde_json::Value;
 use sla_ledger::auth::{Keys, Role};
 use sla_ledger::clock::{Clock, TestClock};
 use sla_ledger::config::ServeSettings;
-use sla_ledger::db::Db;
+use sla_ledger::db::{Db, PoolSettings};
 use sla_ledger::startup::Application;
 
 pub const SECRET: &str = "test-secret";
@@ -24,12 +24,62 @@ pub enum Backend {
 /// Runs `case` on a fresh service over `backend`. PostgreSQL tests are skipped only when
 /// `SLA_TEST_POSTGRES=skip` (the Makefile sets it, loudly, when no server answers outside CI).
 pub fn run(backend: Backend, case: fn(&TestApp)) {
-    if backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip") {
-        eprintln!("SKIPPED on PostgreSQL (SLA_TEST_POSTGRES=skip)");
+    run_with(backend, Setup::default, case);
+}
+
+/// As `run`, on a service set up as `setup` says.
+pub fn run_with(backend: Backend, setup: fn() -> Setup, case: fn(&TestApp)) {
+    if skipped(backend) {
         return;
     }
-    let app = TestApp::spawn(backend);
+    let app = TestApp::spawn_with(backend, setup());
     case(&app);
+}
+
+/// Whether this backend's half is skipped (`SLA_TEST_POSTGRES=skip`), said loudly.
+pub fn skipped(backend: Backend) -> bool {
+    let skip =
+        backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip");
+    if skip {
+        eprintln!("SKIPPED on PostgreSQL (SLA_TEST_POSTGRES=skip)");
+    }
+    skip
+}
+
+/// How a test's service is set up: its token checks, its settings and its pool.
+pub struct Setup {
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub settings: ServeSettings,
+    pub pool: PoolSettings,
+}
+
+impl Default for Setup {
+    fn default() -> Setup {
+        Setup {
+            issuer: None,
+            audience: None,
+            settings: ServeSettings {
+                body_limit: 64 * 1024,
+                import_limit: 64 << 20,
+                workers: Some(1),
+                ..ServeSettings::default()
+            },
+            pool: PoolSettings::sized(4),
+        }
+    }
+}
+
+impl Setup {
+    pub fn keys(&self) -> Keys {
+        Keys::new(
+            Some(SECRET),
+            None,
+            self.issuer.clone(),
+            self.audience.clone(),
+        )
+        .expect("keys")
+    }
 }
 
 pub struct TestDb {
@@ -74,6 +124,10 @@ impl TestDb {
     pub fn connect(&self) -> Db {
         Db::connect(&self.url, 4).expect("connect")
     }
+
+    pub fn open(&self, pool: &PoolSettings) -> Db {
+        Db::open(&self.url, pool).expect("connect")
+    }
 }
 
 impl Drop for TestDb {
@@ -114,19 +168,12 @@ impl Resp {
     }
 }
 
-pub fn keys() -> Keys {
-    Keys::new(Some(SECRET), None, None, None).expect("keys")
-}
-
 impl TestApp {
-    pub fn spawn(backend: Backend) -> TestApp {
-        if std::env::var("SLA_LOG").is_ok() {
-            sla_ledger::telemetry::init();
-        }
+    pub fn spawn_with(backend: Backend, setup: Setup) -> TestApp {
         let test_db = TestDb::create(backend);
-        let db = test_db.connect();
-        db.migrate().expect("migrate");
-        TestApp::serve(backend, db, test_db)
+        test_db.connect().migrate().expect("migrate");
+        let db = test_db.open(&setup.pool);
+        TestApp::serve(backend, db, test_db, setup)
     }
 
     /// A second service instance on this test's database (as several instances share one).
@@ -136,10 +183,15 @@ impl TestApp {
             postgres_name: None,
             _dir: None,
         };
-        TestApp::serve(self.backend, test_db.connect(), test_db)
+        TestApp::serve(self.backend, test_db.connect(), test_db, Setup::default())
     }
 
-    fn serve(backend: Backend, db: Db, test_db: TestDb) -> TestApp {
+    /// Serves `db` (which may reach `test_db` another way, e.g. through a proxy).
+    pub fn serve(backend: Backend, db: Db, test_db: TestDb, setup: Setup) -> TestApp {
+        if std::env::var("SLA_LOG").is_ok() {
+            sla_ledger::telemetry::init();
+        }
+        let keys = setup.keys();
         let (tx, rx) = mpsc::channel();
         let server_db = db.clone();
         let clock = TestClock::new();
@@ -147,17 +199,11 @@ impl TestApp {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-                let settings = ServeSettings {
-                    body_limit: 64 * 1024,
-                    import_limit: 64 << 20,
-                    workers: Some(1),
-                    ..ServeSettings::default()
-                };
                 let app = Application::build_with_clock(
                     listener,
                     server_db,
-                    keys(),
-                    &settings,
+                    setup.keys(),
+                    &setup.settings,
                     server_clock,
                 )
                 .expect("build");
@@ -173,7 +219,7 @@ impl TestApp {
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
             backend,
-            keys: keys(),
+            keys,
             agent,
             handle,
             thread: Some(thread),
@@ -249,6 +295,24 @@ impl TestApp {
         }
     }
 
+    /// Sends `request` as written (one HTTP/1.1 exchange, the server closing after it); answers
+    /// the status and the whole response text.
+    pub fn raw(&self, request: &[u8]) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut stream =
+            std::net::TcpStream::connect(self.base.trim_start_matches("http://")).expect("connect");
+        stream.write_all(request).expect("send");
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
     pub fn get(&self, path: &str, role: Role) -> Resp {
         self.send("GET", path, Some(role), None, &[])
     }
@@ -321,6 +385,14 @@ macro_rules! both {
             $(#[test] fn $name() { $crate::helpers::run($crate::helpers::Backend::Postgres, super::$name) })*
         }
     };
+    (with $setup:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { $crate::helpers::run_with($crate::helpers::Backend::Sqlite, super::$setup, super::$name) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { $crate::helpers::run_with($crate::helpers::Backend::Postgres, super::$setup, super::$name) })*
+        }
+    };
 }
 
 /// The `type` and `title` a problem of this status has (docs/api.md, "Errors").
@@ -333,6 +405,8 @@ pub fn problem_kind(status: u16) -> (&'static str, &'static str) {
         405 => ("method-not-allowed", "Method not allowed"),
         409 => ("conflict", "Conflict"),
         413 => ("too-large", "Payload too large"),
+        415 => ("unsupported-media-type", "Unsupported media type"),
+        431 => ("headers-too-large", "Request header fields too large"),
         422 => ("validation", "Invalid field"),
         503 => ("unavailable", "Service unavailable"),
         other => panic!("no problem type for status {other}"),

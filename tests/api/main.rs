@@ -9,6 +9,7 @@ mod catalog;
 mod credits;
 mod customers;
 mod errors;
+mod hardening;
 mod idempotency;
 mod imports;
 mod incidents;

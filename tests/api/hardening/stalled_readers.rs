@@ -1,0 +1,97 @@
+//! Clients that start a large report and stop reading hold no database connection: the service
+//! keeps answering with the pool (4 connections here) far smaller than the stalled downloads.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use sla_ledger::auth::Role;
+use socket2::{Domain, Socket, Type};
+
+use crate::helpers::TestApp;
+
+const ROWS: i64 = 100_000;
+const STALLED: usize = 20;
+
+/// One SLA credit from a run, then manual credits copied from it until the period has `ROWS`.
+fn seed_credits(app: &TestApp) {
+    crate::statements::worked_example(app);
+    crate::credits::run(app, "2026-01");
+    let mut conn = app.db.conn().unwrap();
+    conn.batch_execute(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
+         INSERT INTO credits (kind, status, subscription_id, customer_id, period, amount_minor,
+             currency, plan_key, plan_version, sla_target_percent, reason, created_at, created_by)
+         SELECT 'manual', 'pending', subscription_id, customer_id, period, amount_minor, currency,
+             plan_key, plan_version, sla_target_percent, 'goodwill', created_at, created_by
+         FROM credits, n",
+        ROWS - 1
+    ))
+    .unwrap();
+}
+
+/// Starts the credits report and reads only its first bytes, then stops reading. A small receive
+/// buffer (as a slow mobile client has) makes the server's writes push back soon.
+fn stall(app: &TestApp) -> TcpStream {
+    let address: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(16 * 1024).unwrap();
+    socket.connect(&address.into()).unwrap();
+    let mut stream: TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let request = format!(
+        "GET /v1/reports/credits.csv?period=2026-01 HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {}\r\n\r\n",
+        app.token(Role::Billing)
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut first = [0; 4096];
+    let n = stream.read(&mut first).unwrap();
+    let head = String::from_utf8_lossy(&first[..n]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    stream
+}
+
+fn stalled_downloads_hold_no_connection(app: &TestApp) {
+    seed_credits(app);
+    let stalled: Vec<TcpStream> = (0..STALLED).map(|_| stall(app)).collect();
+    // The reports are written until the stalled sockets' buffers are full, several pages each;
+    // then nothing holds a connection. (Before, each stalled download held one for good, and
+    // the service never answered again.)
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while app.get("/readyz", Role::Viewer).status != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the stalled downloads pin the pool"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for path in ["/readyz", "/v1/components", "/v1/credits?limit=5"] {
+        let started = Instant::now();
+        let r = app.get(path, Role::Viewer);
+        assert_eq!(
+            r.status, 200,
+            "{path} beside {STALLED} stalled downloads: {}",
+            r.text
+        );
+        eprintln!(
+            "{path}: {} ms beside {STALLED} stalled downloads",
+            started.elapsed().as_millis()
+        );
+    }
+    drop(stalled);
+    // A whole report still arrives in full.
+    let r = app.get("/v1/reports/credits.csv?period=2026-01", Role::Billing);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.text.lines().count() as i64,
+        ROWS + 1,
+        "{}",
+        &r.text[r.text.len() - 300..]
+    );
+}
+
+crate::both!(stalled_downloads_hold_no_connection);
