@@ -292,7 +292,9 @@ fn serve_api(
             .run()
             .await
             .map_err(|e| e.to_string())
-    })
+    })?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -33,6 +33,11 @@ pub struct DatabaseSettings {
     /// dropped (libpq's TCP user timeout and keepalives; a URL's own settings win).
     #[arg(long, env = "SLA_DB_NETWORK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub db_network_timeout: Duration,
+
+    /// PostgreSQL: the server's `statement_timeout`; a query without an answer after this plus
+    /// the network timeout is cut off by the service (a 503).
+    #[arg(long, env = "SLA_DB_STATEMENT_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub db_statement_timeout: Duration,
 }
 
 impl DatabaseSettings {
@@ -42,6 +47,7 @@ impl DatabaseSettings {
             wait: self.db_wait,
             sqlite_busy: self.sqlite_busy_timeout,
             network: self.db_network_timeout,
+            statement: self.db_statement_timeout,
         }
     }
 }
@@ -103,4 +109,8 @@ pub struct ServeSettings {
     /// Do not apply pending migrations at start.
     #[arg(long)]
     pub no_migrate: bool,
+
+    /// On SIGTERM: how long requests in flight may take to finish before the service exits.
+    #[arg(long, env = "SLA_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
 }

@@ -54,6 +54,8 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
                 .configure(api::configure)
         })
+        // SIGTERM: stop accepting, let requests in flight finish within the grace period, exit.
+        .shutdown_timeout(settings.shutdown_grace.as_secs())
         .listen(listener)?;
         if let Some(workers) = settings.workers {
             server = server.workers(workers);

@@ -173,8 +173,14 @@ impl From<DieselError> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => ApiError::Unavailable(Box::new(e)),
-            // SQLite's busy timeout ran out: another process holds the write lock.
-            DieselError::DatabaseError(_, ref info) if info.message() == "database is locked" => {
+            // SQLite's busy timeout ran out (another process holds the write lock), or
+            // PostgreSQL's statement timeout did.
+            DieselError::DatabaseError(_, ref info)
+                if info.message() == "database is locked"
+                    || info
+                        .message()
+                        .starts_with("canceling statement due to statement timeout") =>
+            {
                 ApiError::Unavailable(Box::new(e))
             }
             other => ApiError::internal(other),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod catalog;
 pub mod credits;
 pub mod customers;
+mod deadline;
 pub mod idempotency;
 pub mod incidents;
 mod migrations;
@@ -15,7 +16,9 @@ use std::time::Duration;
 
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
+};
 use parking_lot::{Mutex, MutexGuard};
 
 #[derive(diesel::MultiConnection)]
@@ -24,7 +27,7 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-pub type Pooled = PooledConnection<ConnectionManager<DbConnection>>;
+pub type Pooled = PooledConnection<Manager>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -72,6 +75,9 @@ pub struct PoolSettings {
     /// timeout and keepalives) before it is dropped, so a silent network partition cannot pin
     /// the pool.
     pub network: Duration,
+    /// PostgreSQL: the server's `statement_timeout`. A query without an answer after this plus
+    /// `network` is cut off by the service itself (`deadline`).
+    pub statement: Duration,
 }
 
 impl PoolSettings {
@@ -81,7 +87,39 @@ impl PoolSettings {
             wait: Duration::from_secs(1),
             sqlite_busy: Duration::from_secs(10),
             network: Duration::from_secs(10),
+            statement: Duration::from_secs(60),
         }
+    }
+}
+
+/// diesel's connection manager, noting each PostgreSQL connection's socket so that a query
+/// without an answer can be cut off.
+pub struct Manager {
+    inner: ConnectionManager<DbConnection>,
+    deadlines: Option<deadline::Deadlines>,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let Some(deadlines) = &self.deadlines else {
+            return self.inner.connect();
+        };
+        let (mut conn, deadline) = deadlines.open(|| self.inner.connect())?;
+        if let Some(deadline) = deadline {
+            conn.set_instrumentation(deadline);
+        }
+        Ok(conn)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        self.inner.is_valid(conn)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        self.inner.has_broken(conn)
     }
 }
 
@@ -90,27 +128,32 @@ impl PoolSettings {
 /// writers of other processes.
 #[derive(Clone)]
 pub struct Db {
-    pool: Pool<ConnectionManager<DbConnection>>,
+    pool: Pool<Manager>,
     sqlite_writer: Option<Arc<Mutex<()>>>,
     sqlite_busy: Duration,
 }
 
+/// Session settings of every new connection.
 #[derive(Debug)]
-struct SqlitePragmas {
-    busy: Duration,
+struct Session {
+    sqlite_busy: Duration,
+    statement: Duration,
 }
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Session {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(&format!(
+        match conn {
+            DbConnection::Sqlite(c) => c.batch_execute(&format!(
                 "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                self.busy.as_millis()
-            ))
-            .map_err(diesel::r2d2::Error::QueryError)?;
+                self.sqlite_busy.as_millis()
+            )),
+            DbConnection::Postgres(c) => c.batch_execute(&format!(
+                "SET statement_timeout = {}",
+                self.statement.as_millis()
+            )),
         }
-        Ok(())
+        .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
@@ -156,18 +199,27 @@ impl Db {
     pub fn open(url: &str, settings: &PoolSettings) -> Result<Db, DbError> {
         let url = url.strip_prefix("sqlite://").unwrap_or(url);
         let postgres = is_postgres_url(url);
-        let url = if postgres {
-            with_network_timeouts(url, settings.network)
+        let (url, deadlines) = if postgres {
+            let limit = settings.statement + settings.network;
+            (
+                with_network_timeouts(url, settings.network),
+                deadline::Deadlines::for_url(url, limit),
+            )
         } else {
-            url.to_owned()
+            (url.to_owned(), None)
+        };
+        let manager = Manager {
+            inner: ConnectionManager::new(url),
+            deadlines,
         };
         let pool = Pool::builder()
             .max_size(settings.size)
             .connection_timeout(settings.wait)
-            .connection_customizer(Box::new(SqlitePragmas {
-                busy: settings.sqlite_busy,
+            .connection_customizer(Box::new(Session {
+                sqlite_busy: settings.sqlite_busy,
+                statement: settings.statement,
             }))
-            .build_unchecked(ConnectionManager::new(url));
+            .build_unchecked(manager);
         Ok(Db {
             pool,
             sqlite_writer: (!postgres).then(|| Arc::new(Mutex::new(()))),
@@ -222,14 +274,14 @@ where
     }
     match f(conn) {
         Ok(value) => {
-            Manager::commit_transaction(conn)?;
+            Transactions::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(error) => match Manager::rollback_transaction(conn) {
+        Err(error) => match Transactions::rollback_transaction(conn) {
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
             Err(rollback) => Err(rollback.into()),
         },
     }
 }
 
-type Manager = <DbConnection as Connection>::TransactionManager;
+type Transactions = <DbConnection as Connection>::TransactionManager;

@@ -88,7 +88,7 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
-fn postgres_server() -> String {
+pub fn postgres_server() -> String {
     std::env::var("SLA_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }

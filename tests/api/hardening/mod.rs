@@ -2,7 +2,10 @@
 //! tokens, two processes on one SQLite file, readers that stop reading, a database that goes
 //! away, malformed requests, and shutdown.
 
+mod outage;
+mod proxy;
 mod requests;
+mod shutdown;
 mod stalled_readers;
 mod tokens;
 mod write_lock;

@@ -1,0 +1,101 @@
+//! SIGTERM to a serving process: it stops accepting, lets a download in flight finish, and
+//! exits 0.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sla_ledger::auth::Role;
+
+use super::stalled_readers::{ROWS, seed_credits};
+use crate::helpers::{SECRET, TestApp};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn serve(app: &TestApp, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
+        .arg("serve")
+        .env("SLA_DATABASE_URL", app.database_url())
+        .env("SLA_JWT_SECRET", SECRET)
+        .env("SLA_BIND", format!("127.0.0.1:{port}"))
+        .env("SLA_SHUTDOWN_GRACE", "60s")
+        .env("SLA_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the service did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sigterm_lets_a_download_finish_and_exits_0(app: &TestApp) {
+    seed_credits(app);
+    let port = free_port();
+    let mut child = serve(app, port);
+    let agent = ureq::Agent::config_builder().build().new_agent();
+    let mut response = agent
+        .get(format!(
+            "http://127.0.0.1:{port}/v1/reports/credits.csv?period=2026-01"
+        ))
+        .header(
+            "Authorization",
+            format!("Bearer {}", app.token(Role::Billing)),
+        )
+        .call()
+        .unwrap();
+    let mut body = response.body_mut().with_config().limit(1 << 30).reader();
+    let mut first = vec![0; 64 * 1024];
+    body.read_exact(&mut first).unwrap();
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // New connections are refused once the listener has closed.
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still accepting"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let mut rest = Vec::new();
+    body.read_to_end(&mut rest).unwrap();
+    first.extend(rest);
+    let lines = first.iter().filter(|b| **b == b'\n').count();
+    assert_eq!(
+        lines as i64,
+        ROWS + 1,
+        "the download in flight finished whole"
+    );
+    assert!(wait_for_exit(&mut child).success(), "exit 0 after SIGTERM");
+}
+
+crate::both!(sigterm_lets_a_download_finish_and_exits_0);
