@@ -51,4 +51,4 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 bench:
-	cargo bench --bench engine --bench incidents --bench credit_run --bench reports
+	cargo bench --bench engine --bench incidents --bench credit_run --bench reports --bench import_memory

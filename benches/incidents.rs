@@ -8,21 +8,21 @@
 
 use std::time::{Duration, Instant};
 
+mod statuspage;
+
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use serde_json::{Value, json};
 use sla_ledger::auth::{Caller, Role};
 use sla_ledger::clock::{Clock as _, SystemClock};
 use sla_ledger::db::Db;
 use sla_ledger::db::incidents::{self, IncidentFields, WindowFilter};
 use sla_ledger::domain::incident::{ImpactWindow, IncidentStatus};
 use sla_ledger::engine::Severity;
-use sla_ledger::import::{apply, statuspage};
+use sla_ledger::import::apply;
+use statuspage::{BASE, COMPONENTS, Detail};
 
-const COMPONENTS: usize = 200;
 const IMPORT_INCIDENTS: usize = 10_000; // × 10 windows = 100,000
 const STORED_WINDOWS: usize = 1_000_000;
-const BASE: i64 = 1_735_689_600; // 2025-01-01T00:00:00Z
 
 fn main() {
     let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
@@ -53,9 +53,9 @@ fn run(backend: &str, url: &str) {
         role: Role::Admin,
     };
 
-    let document = generate_document().to_string();
+    let document = statuspage::document(IMPORT_INCIDENTS, Detail::Bare).to_string();
     let started = Instant::now();
-    let doc = statuspage::parse(document.as_bytes()).expect("parse");
+    let doc = sla_ledger::import::statuspage::parse(document.as_bytes()).expect("parse");
     let options = apply::Options {
         create_components: true,
         ..apply::Options::default()
@@ -108,31 +108,6 @@ fn run(backend: &str, url: &str) {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn at(seconds: i64) -> String {
-    sla_ledger::domain::format_instant(seconds)
-}
-
-/// 10,000 incidents an hour apart, each taking 5 components partial, then major, then back.
-fn generate_document() -> Value {
-    let components: Vec<Value> = (0..COMPONENTS).map(|i| json!({"id": format!("c{i:03}"), "name": format!("Component {i}"), "group_id": null, "group": false})).collect();
-    let incidents: Vec<Value> = (0..IMPORT_INCIDENTS)
-        .map(|i| {
-            let t0 = BASE + i as i64 * 3600;
-            let hit: Vec<String> = (0..5).map(|k| format!("c{:03}", (i * 5 + k) % COMPONENTS)).collect();
-            let update = |n: i64, status: &str, new: &str| {
-                json!({"id": format!("u{i}-{n}"), "status": status, "display_at": at(t0 + n * 600),
-                       "affected_components": hit.iter().map(|c| json!({"code": c, "old_status": "operational", "new_status": new})).collect::<Vec<_>>()})
-            };
-            json!({
-                "id": format!("inc-{i}"), "name": format!("Incident {i}"), "status": "resolved",
-                "started_at": at(t0), "resolved_at": at(t0 + 1800),
-                "incident_updates": [update(2, "resolved", "operational"), update(1, "identified", "major_outage"), update(0, "investigating", "partial_outage")]
-            })
-        })
-        .collect();
-    json!({"page": {"id": "bench", "name": "Bench"}, "components": components, "incidents": incidents})
 }
 
 /// Writes synthetic incidents until `count` more windows are stored, spread over two years.

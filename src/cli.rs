@@ -166,6 +166,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let doc = crate::import::statuspage::parse(&bytes)
                 .map_err(|e| format!("{}: {e}", file.display()))?;
+            drop(bytes); // the document owns what it keeps
             let options = crate::import::apply::Options::parse(
                 create_components,
                 regions.as_deref(),

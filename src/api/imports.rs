@@ -30,10 +30,12 @@ pub async fn statuspage(
         q.dry_run.unwrap_or(false),
     )?;
     let mut payload = payload.into_inner();
-    let body = RawBody::read(write.request(), &mut payload, write.state().import_limit).await?;
-    super::extract::refuse_nul(&body.bytes)?;
-    let doc =
-        statuspage::parse(&body.bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    let RawBody { bytes, fingerprint } =
+        RawBody::read(write.request(), &mut payload, write.state().import_limit).await?;
+    super::extract::refuse_nul(&bytes)?;
+    let doc = statuspage::parse(&bytes).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    // The document owns what it keeps: the body goes before the import writes.
+    drop(bytes);
     if options.dry_run {
         let db = write.state().db.clone();
         let caller = write.caller().clone();
@@ -41,10 +43,11 @@ pub async fn statuspage(
         let summary = web::block(move || apply::run(&db, &doc, &options, &caller, at)).await??;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    commit(write, body.fingerprint, move |conn, ctx| {
-        let (summary, audit) = apply::apply(conn, &doc, &options, ctx.now)?;
+    commit(write, fingerprint, move |conn, ctx| {
+        // The import audits its own changes, a batch at a time.
+        let summary = apply::apply(conn, &doc, &options, &ctx.caller, ctx.now)?;
         let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
-        Ok(Changed::new(StatusCode::OK, body, audit))
+        Ok(Changed::new(StatusCode::OK, body, Vec::new()))
     })
     .await
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::statuspage::{Document, ImportedIncident};
 use crate::auth::Caller;
@@ -14,6 +14,11 @@ use crate::db::catalog::{self, Component};
 use crate::db::incidents::{self as store, IncidentChanges, IncidentFields, StoredWindow};
 use crate::domain::incident::ImpactWindow;
 use crate::domain::{ExternalId, Invalid, Key, format_instant, parse_name, parse_region};
+use crate::engine::Severity;
+
+/// Incidents are written this many at a time, each batch with its windows and audit entries, so
+/// memory stays flat however long the document is.
+const BATCH: usize = 1000;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -67,7 +72,29 @@ pub struct Summary {
     pub components_created: Vec<String>,
     /// In a dry run: the windows that would be written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub windows: Vec<Value>,
+    pub windows: Vec<WindowView>,
+}
+
+/// A window as a dry run's answer and the audit log show it.
+#[derive(Serialize, Debug, PartialEq, Eq)]
+pub struct WindowView {
+    pub component: String,
+    pub severity: Severity,
+    pub start: String,
+    pub end: Option<String>,
+    pub regions: Vec<String>,
+}
+
+impl From<&ImpactWindow> for WindowView {
+    fn from(w: &ImpactWindow) -> WindowView {
+        WindowView {
+            component: w.component.clone(),
+            severity: w.severity,
+            start: format_instant(w.start),
+            end: w.end.map(format_instant),
+            regions: w.regions.clone(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,11 +123,10 @@ pub fn run(
     at: i64,
 ) -> Result<Summary, ApplyError> {
     let outcome = db.transaction(|conn| {
-        let (summary, entries) = apply(conn, doc, options, at)?;
+        let summary = apply(conn, doc, options, caller, at)?;
         if options.dry_run {
             return Err(ApplyError::DryRun(summary));
         }
-        audit::record_all(conn, caller, at, &entries)?;
         Ok(summary)
     });
     match outcome {
@@ -109,13 +135,14 @@ pub fn run(
     }
 }
 
-/// Imports `doc` at `at`; yields what it did and the audit entries that describe it.
+/// Imports `doc` at `at` for `caller`, audit entries included; yields what it did.
 pub fn apply(
     conn: &mut DbConnection,
     doc: &Document,
     options: &Options,
+    caller: &Caller,
     at: i64,
-) -> Result<(Summary, Vec<AuditEntry>), ApplyError> {
+) -> Result<Summary, ApplyError> {
     let mut summary = Summary {
         page_id: doc.page_id.clone(),
         dry_run: options.dry_run,
@@ -123,11 +150,28 @@ pub fn apply(
     };
     let mut audit_entries = Vec::new();
     let keys = match_components(conn, doc, options, at, &mut summary, &mut audit_entries)?;
-    let external_ids: Vec<String> = doc
-        .incidents
-        .iter()
-        .map(|i| i.external_id(&doc.page_id))
-        .collect();
+    audit::record_all(conn, caller, at, &audit_entries)?;
+    for batch in doc.incidents.chunks(BATCH) {
+        let audit_entries =
+            apply_batch(conn, &doc.page_id, batch, &keys, options, at, &mut summary)?;
+        audit::record_all(conn, caller, at, &audit_entries)?;
+    }
+    Ok(summary)
+}
+
+/// Creates, updates or leaves as they are some of the document's incidents; yields the audit
+/// entries that describe it.
+fn apply_batch(
+    conn: &mut DbConnection,
+    page_id: &str,
+    incidents: &[ImportedIncident],
+    keys: &HashMap<String, String>,
+    options: &Options,
+    at: i64,
+    summary: &mut Summary,
+) -> Result<Vec<AuditEntry>, ApplyError> {
+    let mut audit_entries = Vec::new();
+    let external_ids: Vec<String> = incidents.iter().map(|i| i.external_id(page_id)).collect();
     let existing = store::incidents_by_external_id(conn, &external_ids)?;
     let existing_ids: Vec<i64> = existing.values().map(|i| i.id).collect();
     let mut stored_windows: HashMap<i64, Vec<StoredWindow>> = HashMap::new();
@@ -135,13 +179,13 @@ pub fn apply(
         stored_windows.entry(w.incident_id).or_default().push(w);
     }
     let mut to_write: Vec<(i64, ImpactWindow)> = Vec::new();
-    for (incident, external_id) in doc.incidents.iter().zip(&external_ids) {
+    for (incident, external_id) in incidents.iter().zip(&external_ids) {
         parse_name(&format!("incident {external_id}: name"), &incident.title)?;
         ExternalId::parse(&format!("incident {external_id}: id"), external_id)?;
-        let windows = windows_of(incident, &keys, options, external_id, at)?;
+        let windows = windows_of(incident, keys, options, external_id, at)?;
         let after = json!({
             "title": incident.title, "status": incident.status, "external_id": external_id,
-            "windows": windows.iter().map(window_json).collect::<Vec<_>>(),
+            "windows": windows.iter().map(WindowView::from).collect::<Vec<_>>(),
         });
         let id = match existing.get(external_id) {
             Some(row) => {
@@ -166,7 +210,7 @@ pub fn apply(
                 };
                 store::update_incident(conn, row.id, &changes)?;
                 summary.incidents_updated += 1;
-                let before = json!({ "title": row.title, "status": row.status, "windows": stored.iter().map(window_json).collect::<Vec<_>>() });
+                let before = json!({ "title": row.title, "status": row.status, "windows": stored.iter().map(WindowView::from).collect::<Vec<_>>() });
                 audit_entries.push(AuditEntry::new(
                     "incident.import",
                     row.id,
@@ -193,22 +237,17 @@ pub fn apply(
     }
     let pairs: Vec<(i64, &ImpactWindow)> = to_write.iter().map(|(id, w)| (*id, w)).collect();
     store::insert_windows_of(conn, &pairs)?;
-    summary.windows_written = to_write.len();
+    summary.windows_written += to_write.len();
     if options.dry_run {
-        summary.windows = to_write.iter().map(|(_, w)| window_json(w)).collect();
+        summary
+            .windows
+            .extend(to_write.iter().map(|(_, w)| WindowView::from(w)));
     }
-    Ok((summary, audit_entries))
+    Ok(audit_entries)
 }
 
 fn window_order(a: &ImpactWindow, b: &ImpactWindow) -> std::cmp::Ordering {
     (a.start, &a.component, a.severity, a.end).cmp(&(b.start, &b.component, b.severity, b.end))
-}
-
-fn window_json(w: &ImpactWindow) -> Value {
-    json!({
-        "component": w.component, "severity": w.severity, "start": format_instant(w.start),
-        "end": w.end.map(format_instant), "regions": w.regions,
-    })
 }
 
 fn windows_of(

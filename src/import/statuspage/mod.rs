@@ -5,17 +5,17 @@
 //! and storing incidents, is the caller's work. The rules are those of
 //! `tests/fixtures/README.md`, "How a document becomes impact windows".
 
-mod node;
+mod json;
 mod timeline;
 
 use std::collections::{BTreeSet, HashSet};
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::incident::{IncidentStatus, listed};
+use crate::domain::incident::IncidentStatus;
 use crate::engine::Severity;
-use node::Node;
+use json::{Flag, Instant, List, Object, Status, Text};
 use timeline::{Update, follow};
 
 /// What one `incidents.json` document says, ready to import.
@@ -61,37 +61,10 @@ pub struct ImportedWindow {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error("malformed JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("{path}: missing field")]
-    MissingField { path: String },
-    #[error("{path}: expected {expected}, found {found}")]
-    WrongType {
-        path: String,
-        expected: &'static str,
-        found: String,
-    },
-    #[error("{path}: `{value}` has no offset; an instant needs `Z` or `±hh:mm`")]
-    NoOffset { path: String, value: String },
-    #[error("{path}: `{value}` is not an RFC 3339 instant ({reason})")]
-    BadInstant {
-        path: String,
-        value: String,
-        reason: String,
-    },
-    #[error(
-        "{path}: unknown incident status `{value}` (expected {})",
-        listed(IncidentStatus::ALL.iter().copied())
-    )]
-    UnknownIncidentStatus { path: String, value: String },
-    #[error(
-        "{path}: unknown component status `{value}` (expected operational, \
-         degraded_performance, partial_outage, major_outage or under_maintenance)"
-    )]
-    UnknownComponentStatus { path: String, value: String },
-    #[error("{path}: incident id `{id}` appears more than once")]
-    DuplicateIncident { path: String, id: String },
-    #[error("{path}: the incident is resolved before its `{component}` window opens")]
-    ResolvedBeforeWindow { path: String, component: String },
+    Json(serde_json::Error),
+    /// `path` names the value (`incidents[3].incident_updates[0].display_at`), or `document`.
+    #[error("{path}: {problem}")]
+    Invalid { path: String, problem: String },
 }
 
 impl Document {
@@ -112,6 +85,43 @@ impl ImportedIncident {
     }
 }
 
+/// The document as read: only what the import uses. Its strings borrow from the bytes (`'de: 'a`)
+/// unless they hold escapes; every other field is skipped unread.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
+struct Source<'a> {
+    page: Object<SourcePage<'a>>,
+    components: Option<List<SourceComponent<'a>>>,
+    incidents: List<SourceIncident<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
+struct SourcePage<'a> {
+    id: Text<'a>,
+    name: Text<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
+struct SourceComponent<'a> {
+    id: Text<'a>,
+    name: Text<'a>,
+    group_id: Option<Text<'a>>,
+    group: Option<Flag>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
+struct SourceIncident<'a> {
+    id: Text<'a>,
+    name: Text<'a>,
+    status: Status,
+    started_at: Option<Instant>,
+    resolved_at: Option<Instant>,
+    incident_updates: List<Update<'a>>,
+}
+
 /// Parses an `incidents.json` document into incidents with impact windows.
 ///
 /// - Each incident's updates are taken oldest first by `display_at` (equal instants: the one
@@ -124,123 +134,100 @@ impl ImportedIncident {
 /// - Instants must carry an offset; sub-second parts are truncated to whole seconds.
 /// - A window that is empty after truncation (end == start) is dropped: it held no time.
 /// - A `resolved_at` earlier than the start of a window it would close is refused.
+///
+/// The document is read in one pass, straight from the bytes into what the import uses (no
+/// `serde_json::Value`): memory stays a fraction of the document.
 pub fn parse(json: &[u8]) -> Result<Document, ImportError> {
-    let value: Value = serde_json::from_slice(json)?;
-    let root = Node::root(&value);
-    root.object()?;
-    let page = root.field("page")?;
-    let page_id = page.field("id")?.str()?.to_owned();
-    let page_name = page.field("name")?.str()?.to_owned();
-    let components = match root.optional("components")? {
-        Some(list) => list.items()?.iter().map(parse_component).collect(),
-        None => Ok(Vec::new()),
-    }?;
-    let incident_nodes = root.field("incidents")?.items()?;
+    let mut reader = serde_json::Deserializer::from_slice(json);
+    let source: Object<Source<'_>> =
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| refusal(json, e))?;
+    reader.end().map_err(ImportError::Json)?;
+    let components = source.components.iter().flat_map(|list| list.iter());
     let mut seen = HashSet::new();
-    let mut incidents = Vec::with_capacity(incident_nodes.len());
-    for node in &incident_nodes {
-        let incident = parse_incident(node)?;
-        if !seen.insert(incident.page_incident_id.clone()) {
-            return Err(ImportError::DuplicateIncident {
-                path: node.child("id").path,
-                id: incident.page_incident_id,
-            });
+    let mut incidents = Vec::with_capacity(source.incidents.len());
+    for (index, incident) in source.incidents.iter().enumerate() {
+        if !seen.insert(&*incident.id) {
+            return Err(invalid(
+                format!("incidents[{index}].id"),
+                format!("incident id `{}` appears more than once", &*incident.id),
+            ));
         }
-        incidents.push(incident);
+        incidents.push(import_incident(incident, index)?);
     }
     Ok(Document {
-        page_id,
-        page_name,
-        components,
+        page_id: source.page.id.to_owned(),
+        page_name: source.page.name.to_owned(),
+        components: components.map(page_component).collect(),
         incidents,
     })
 }
 
-fn parse_component(node: &Node) -> Result<PageComponent, ImportError> {
-    Ok(PageComponent {
-        code: node.field("id")?.str()?.to_owned(),
-        name: node.field("name")?.str()?.to_owned(),
-        group_code: match node.optional("group_id")? {
-            Some(group) => Some(group.str()?.to_owned()),
-            None => None,
-        },
-        is_group: match node.optional("group")? {
-            Some(flag) => flag.bool()?,
-            None => false,
-        },
-    })
+fn page_component(component: &SourceComponent<'_>) -> PageComponent {
+    PageComponent {
+        code: component.id.to_owned(),
+        name: component.name.to_owned(),
+        group_code: component.group_id.as_deref().map(str::to_owned),
+        is_group: component.group.as_ref().is_some_and(|flag| flag.0),
+    }
 }
-fn parse_incident(node: &Node) -> Result<ImportedIncident, ImportError> {
-    let id = node.field("id")?.str()?.to_owned();
-    let title = node.field("name")?.str()?.to_owned();
-    let status_node = node.field("status")?;
-    let word = status_node.str()?;
-    let status = IncidentStatus::parse(&status_node.path, word).map_err(|_| {
-        ImportError::UnknownIncidentStatus {
-            path: status_node.path.clone(),
-            value: word.to_owned(),
-        }
-    })?;
-    let started_at = optional_seconds(node, "started_at")?;
-    let resolved_at = optional_seconds(node, "resolved_at")?;
-    let mut updates = node
-        .field("incident_updates")?
-        .items()?
-        .iter()
-        .map(parse_update)
-        .collect::<Result<Vec<_>, _>>()?;
+
+fn import_incident(
+    incident: &SourceIncident<'_>,
+    index: usize,
+) -> Result<ImportedIncident, ImportError> {
+    let seconds = |instant: &Option<Instant>| instant.as_ref().map(|i| i.0.timestamp());
     // The API lists newest first; reversed, a stable sort keeps equal instants oldest first.
-    updates.reverse();
-    updates.sort_by_key(|update| update.display_at);
-    let windows = follow(&updates, started_at, resolved_at).map_err(|component| {
-        ImportError::ResolvedBeforeWindow {
-            path: node.child("resolved_at").path,
-            component,
-        }
+    let mut updates: Vec<&Update<'_>> = incident.incident_updates.iter().rev().collect();
+    updates.sort_by_key(|update| update.display_at.0);
+    let windows = follow(
+        &updates,
+        seconds(&incident.started_at),
+        seconds(&incident.resolved_at),
+    )
+    .map_err(|component| {
+        invalid(
+            format!("incidents[{index}].resolved_at"),
+            format!("the incident is resolved before its `{component}` window opens"),
+        )
     })?;
     Ok(ImportedIncident {
-        page_incident_id: id,
-        title,
-        status,
+        page_incident_id: incident.id.to_owned(),
+        title: incident.name.to_owned(),
+        status: incident.status.0,
         windows,
     })
 }
 
-fn optional_seconds(node: &Node, key: &str) -> Result<Option<i64>, ImportError> {
-    match node.optional(key)? {
-        Some(instant) => Ok(Some(instant.instant()?.timestamp())),
-        None => Ok(None),
+fn invalid(path: impl Into<String>, problem: impl Into<String>) -> ImportError {
+    ImportError::Invalid {
+        path: path.into(),
+        problem: problem.into(),
     }
 }
 
-fn parse_update(node: &Node) -> Result<Update, ImportError> {
-    let display_at = node.field("display_at")?.instant()?;
-    let mut changes = Vec::new();
-    if let Some(affected) = node.optional("affected_components")? {
-        for component in affected.items()? {
-            let code = component.field("code")?.str()?.to_owned();
-            let new_status = component.field("new_status")?;
-            let severity = match new_status.str()? {
-                "operational" => None,
-                "degraded_performance" => Some(Severity::DegradedPerformance),
-                "partial_outage" => Some(Severity::PartialOutage),
-                "major_outage" => Some(Severity::MajorOutage),
-                "under_maintenance" => Some(Severity::Maintenance),
-                other => {
-                    return Err(ImportError::UnknownComponentStatus {
-                        path: new_status.path,
-                        value: other.to_owned(),
-                    });
-                }
-            };
-            changes.push((code, severity));
-        }
+/// What is wrong where. A document that is not JSON is refused as such, wherever that shows;
+/// serde names a missing field in its message and points at the object that lacks it.
+fn refusal(json: &[u8], error: serde_path_to_error::Error<serde_json::Error>) -> ImportError {
+    let path = error.path().to_string();
+    let error = error.into_inner();
+    if !error.is_data() {
+        return ImportError::Json(error);
     }
-    Ok(Update {
-        at: display_at.timestamp(),
-        display_at,
-        changes,
-    })
+    if let Err(malformed) = serde_json::from_slice::<IgnoredAny>(json) {
+        return ImportError::Json(malformed);
+    }
+    let message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    let problem = message.strip_suffix(&position).unwrap_or(&message);
+    let missing = problem
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'));
+    match (missing, path.as_str()) {
+        (Some(field), ".") => invalid(field, "missing field"),
+        (Some(field), parent) => invalid(format!("{parent}.{field}"), "missing field"),
+        (None, ".") => invalid("document", problem),
+        (None, path) => invalid(path, problem),
+    }
 }
 
 #[cfg(test)]

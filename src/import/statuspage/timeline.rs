@@ -3,43 +3,56 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset};
+use serde::Deserialize;
 
 use super::ImportedWindow;
+use super::json::{ComponentStatus, Instant, List, Text};
 use crate::engine::Severity;
 
-/// One update, reduced to what moves the timeline: `None` is `operational`.
-pub(super) struct Update {
-    /// Whole seconds; `display_at` keeps the sub-seconds for ordering.
-    pub at: i64,
-    pub display_at: DateTime<FixedOffset>,
-    pub changes: Vec<(String, Option<Severity>)>,
+/// One of an incident's `incident_updates`, as far as it moves the timeline.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
+pub(super) struct Update<'a> {
+    /// Keeps the sub-seconds, for ordering; windows are in whole seconds.
+    pub display_at: Instant,
+    affected_components: Option<List<Change<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))]
+struct Change<'a> {
+    code: Text<'a>,
+    /// `None` is `operational`.
+    new_status: ComponentStatus,
 }
 
 /// Walks updates sorted oldest first. Err carries the component whose window would end
 /// at a `resolved_at` before its start.
 pub(super) fn follow(
-    updates: &[Update],
+    updates: &[&Update<'_>],
     started_at: Option<i64>,
     resolved_at: Option<i64>,
 ) -> Result<Vec<ImportedWindow>, String> {
-    let first_at = updates.first().map(|update| update.display_at);
+    let first_at = updates.first().map(|update| update.display_at.0);
     let mut open: BTreeMap<&str, (Severity, i64)> = BTreeMap::new();
     let mut windows = Vec::new();
     for update in updates {
-        for (code, severity) in &update.changes {
-            if open.get(code.as_str()).map(|(current, _)| current) == severity.as_ref() {
+        let at = update.display_at.0.timestamp();
+        let changes = update.affected_components.as_deref().unwrap_or_default();
+        for change in changes {
+            let (code, severity) = (&*change.code, change.new_status.0);
+            if open.get(code).map(|(current, _)| *current) == severity {
                 continue;
             }
-            if let Some((current, start)) = open.remove(code.as_str()) {
-                push_window(&mut windows, code, current, start, Some(update.at));
+            if let Some((current, start)) = open.remove(code) {
+                push_window(&mut windows, code, current, start, Some(at));
             }
             if let Some(severity) = severity {
                 let start = match started_at {
-                    Some(started) if Some(update.display_at) == first_at => started.min(update.at),
-                    _ => update.at,
+                    Some(started) if Some(update.display_at.0) == first_at => started.min(at),
+                    _ => at,
                 };
-                open.insert(code, (*severity, start));
+                open.insert(code, (severity, start));
             }
         }
     }

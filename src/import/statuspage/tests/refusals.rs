@@ -125,3 +125,15 @@ fn a_resolved_at_before_an_open_window_is_refused() {
         "incidents[0].resolved_at: the incident is resolved before its `api` window opens"
     );
 }
+
+#[test]
+fn an_array_is_not_read_as_an_object() {
+    assert_eq!(
+        error_of(br#"{"page": ["p", "P"], "incidents": []}"#),
+        "page: expected an object, found an array"
+    );
+    assert_eq!(
+        error_of(br#"{"page": {"id": "p", "name": "P"}, "incidents": {}}"#),
+        "incidents: expected an array, found an object"
+    );
+}

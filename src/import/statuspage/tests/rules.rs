@@ -82,3 +82,17 @@ fn null_affected_components_and_missing_page_components_are_empty() {
     assert!(parsed.components.is_empty());
     assert!(parsed.incidents[0].windows.is_empty());
 }
+
+#[test]
+fn escaped_strings_are_read_unescaped() {
+    let mut incident = incident_json(vec![update(
+        "2026-01-01T10:00:00Z",
+        &[("a/b", "major_outage")],
+    )]);
+    incident["name"] = json!("The \"API\"\nis down");
+    // `\/` is an escape serde_json never writes: the code cannot be borrowed as it stands.
+    let text = String::from_utf8(document(json!([incident]))).unwrap();
+    let parsed = parse(text.replace("a/b", "a\\/b").as_bytes()).unwrap();
+    assert_eq!(parsed.incidents[0].title, "The \"API\"\nis down");
+    assert_eq!(parsed.incidents[0].windows[0].component_code, "a/b");
+}
