@@ -92,11 +92,13 @@ fn postgres_outage_reset_and_partition() {
     proxy.reset();
     let (r, took) = timed(|| app.get("/v1/customers", Role::Viewer));
     unavailable_within(&r, took, Duration::from_secs(2));
+    eprintln!("outage: a read answered 503 after {took:?}");
     let (r, took) = timed(|| create(&app, "during-outage"));
     unavailable_within(&r, took, Duration::from_secs(2));
+    eprintln!("outage: a write answered 503 after {took:?}");
     let (r, took) = timed(|| app.send("GET", "/readyz", None, None, &[]));
     unavailable_within(&r, took, Duration::from_secs(1));
-    eprintln!("outage: 503 after {took:?}");
+    eprintln!("outage: /readyz answered 503 after {took:?}");
 
     // It comes back: a write lands within 2 s.
     proxy.heal();
@@ -121,8 +123,10 @@ fn postgres_outage_reset_and_partition() {
     eprintln!("partition: requests in flight answered 503 within {slowest:?}");
     let (r, took) = timed(|| app.get("/v1/customers", Role::Viewer));
     unavailable_within(&r, took, Duration::from_secs(2));
+    eprintln!("partition: a new request answered 503 after {took:?}");
     let (r, took) = timed(|| app.send("GET", "/readyz", None, None, &[]));
     unavailable_within(&r, took, Duration::from_secs(1));
+    eprintln!("partition: /readyz answered 503 after {took:?}");
 
     proxy.heal();
     let recovered = write_lands(&app, "after-partition");

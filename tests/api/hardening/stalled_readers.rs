@@ -61,16 +61,12 @@ fn stalled_downloads_hold_no_connection(app: &TestApp) {
     // The reports are written until the stalled sockets' buffers are full, several pages each,
     // and while they are, the pool is busy; then nothing holds a connection. (Before, each
     // stalled download held one for good, and the service never answered again.)
-    for path in ["/readyz", "/v1/components", "/v1/credits?limit=5"] {
+    let paths = ["/readyz", "/v1/components", "/v1/credits?limit=5"];
+    for path in paths {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let started = Instant::now();
             let r = app.get(path, Role::Viewer);
             if r.status == 200 {
-                eprintln!(
-                    "{path}: {} ms beside {STALLED} stalled downloads",
-                    started.elapsed().as_millis()
-                );
                 break;
             }
             assert_eq!(r.status, 503, "{}", r.text);
@@ -80,6 +76,21 @@ fn stalled_downloads_hold_no_connection(app: &TestApp) {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+    // The figure for BENCHMARKS.md: the slowest of ten answers per route, all still stalled.
+    for path in paths {
+        let slowest = (0..10)
+            .map(|_| {
+                let started = Instant::now();
+                assert_eq!(app.get(path, Role::Viewer).status, 200);
+                started.elapsed()
+            })
+            .max()
+            .unwrap();
+        eprintln!(
+            "{:?} {path}: at most {slowest:?} beside {STALLED} stalled downloads",
+            app.backend
+        );
     }
     drop(stalled);
     // A whole report still arrives in full.
