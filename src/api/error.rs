@@ -33,6 +33,10 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error(
+        "the request's URI is {size} bytes; the request line and headers may be {limit} at most"
+    )]
+    UriTooLong { size: usize, limit: usize },
     #[error("the request's headers are larger than {limit} bytes; `{header}` alone is {size}")]
     HeadersTooLarge {
         header: String,
@@ -72,6 +76,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
             }
+            ApiError::UriTooLong { .. } => ("uri-too-long", "URI too long"),
             ApiError::HeadersTooLarge { .. } => {
                 ("headers-too-large", "Request header fields too large")
             }
@@ -103,6 +108,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable(_) | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -17,8 +17,8 @@ use super::{ApiError, AppState};
 use crate::auth::{Access, AuthError, Caller, Keys};
 use crate::domain::Invalid;
 
-/// Request heads (request line and headers) larger than this are refused with a 431 naming the
-/// largest header. actix-http closes heads of 128 KiB or more itself, with an empty 431, before
+/// Request heads (request line and headers) larger than this are refused: a 431 naming the
+/// largest header, or a 414 when the URI is the largest part. actix-http closes heads of 128 KiB or more itself, with an empty 431, before
 /// the service sees them (docs/api.md, "Errors").
 pub const HEAD_LIMIT: usize = 32 * 1024;
 
@@ -27,20 +27,28 @@ pub async fn limit_head<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let header_size = |(name, value): (&header::HeaderName, &header::HeaderValue)| {
-        name.as_str().len() + value.len() + 4
-    };
-    let size = req.uri().to_string().len() + req.headers().iter().map(header_size).sum::<usize>();
-    if size > HEAD_LIMIT {
-        let (name, value) = req
+    let uri = req.uri().to_string().len();
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if uri + headers > HEAD_LIMIT {
+        let largest = req
             .headers()
             .iter()
-            .max_by_key(|h| header_size(*h))
-            .map_or(("uri", 0), |(n, v)| (n.as_str(), v.len()));
-        return Err(ApiError::HeadersTooLarge {
-            header: name.to_owned(),
-            size: value,
-            limit: HEAD_LIMIT,
+            .map(|(name, value)| (name.as_str(), value.len()))
+            .max_by_key(|(_, size)| *size);
+        return Err(match largest {
+            Some((name, size)) if size > uri => ApiError::HeadersTooLarge {
+                header: name.to_owned(),
+                size,
+                limit: HEAD_LIMIT,
+            },
+            _ => ApiError::UriTooLong {
+                size: uri,
+                limit: HEAD_LIMIT,
+            },
         }
         .into());
     }

@@ -183,8 +183,18 @@ fn protocol_refusals_where_the_library_allows(app: &TestApp) {
         "a".repeat(40 * 1024)
     );
     let (status, text) = app.raw(long.as_bytes());
-    assert_eq!(status, 431, "{text}");
+    assert_eq!(status, 414, "{text}");
     assert!(text.contains("application/problem+json"), "{text}");
+    assert!(text.contains(r#""type":"uri-too-long""#), "{text}");
+    // Many headers adding up past the limit: the largest is named.
+    let mut many = String::from("GET /v1/customers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    for i in 0..40 {
+        many.push_str(&format!("X-Padding-{i}: {}\r\n", "p".repeat(1000 + i)));
+    }
+    many.push_str("\r\n");
+    let (status, text) = app.raw(many.as_bytes());
+    assert_eq!(status, 431, "{text}");
+    assert!(text.contains(r#""field":"x-padding-39""#), "{text}");
 }
 
 crate::both!(
