@@ -44,9 +44,11 @@ pub struct Deadlines {
 }
 
 impl Deadlines {
-    /// For a `postgres://` URL with a host name or address; `None` for a Unix socket or a URL it
-    /// cannot read (its queries then have no deadline but the server's own).
+    /// For a `postgres://` URL with a host name or address; `None` for a Unix socket, a URL it
+    /// cannot read, or a system without `/proc/self/fd` (queries then have no deadline but the
+    /// server's own).
     pub fn for_url(url: &str, limit: Duration) -> Option<Deadlines> {
+        std::fs::read_dir("/proc/self/fd").ok()?;
         let rest = url.split_once("://")?.1;
         let authority = rest.split(['/', '?']).next()?;
         let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
