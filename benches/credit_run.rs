@@ -76,10 +76,7 @@ fn bench(backend: &str, url: &str) {
 /// One run, then its time, what it wrote, and this process's peak resident memory.
 fn child_run(url: &str) {
     let db = Db::connect(url, 2).expect("connect");
-    let caller = Caller {
-        subject: "bench".into(),
-        role: Role::Billing,
-    };
+    let caller = Caller::local("bench", Role::Billing);
     let period = Period::parse("2026-01").expect("period");
     let started = Instant::now();
     let summary = db

@@ -48,10 +48,7 @@ fn main() {
 fn run(backend: &str, url: &str) {
     let db = Db::connect(url, 4).expect("connect");
     db.migrate().expect("migrate");
-    let caller = Caller {
-        subject: "bench".into(),
-        role: Role::Admin,
-    };
+    let caller = Caller::local("bench", Role::Admin);
 
     let document = statuspage::document(IMPORT_INCIDENTS, Detail::Bare).to_string();
     let started = Instant::now();

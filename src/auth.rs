@@ -86,11 +86,25 @@ impl Access {
     }
 }
 
-/// Who is calling: the token's subject and role. Every audit entry carries both.
+/// Who is calling: the token's subject and role, and the request it came with. Every audit entry
+/// carries all three.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub subject: String,
     pub role: Role,
+    /// The HTTP request's id; none from the command line.
+    pub request_id: Option<String>,
+}
+
+impl Caller {
+    /// A caller outside any HTTP request (the command line, benchmarks).
+    pub fn local(subject: impl Into<String>, role: Role) -> Caller {
+        Caller {
+            subject: subject.into(),
+            role,
+            request_id: None,
+        }
+    }
 }
 
 /// What `mint` signs.
@@ -224,10 +238,7 @@ impl Keys {
             ));
         }
         let role = claims.role.parse::<Role>().map_err(AuthError::Forbidden)?;
-        Ok(Caller {
-            subject: claims.sub,
-            role,
-        })
+        Ok(Caller::local(claims.sub, role))
     }
 
     /// Mints an HS256 token (the `token` command, and tests).
@@ -288,13 +299,7 @@ mod tests {
         let k = keys();
         let token = k.mint("alice", Role::Support, 60).unwrap();
         let caller = k.authorize(&token, Access::Support).unwrap();
-        assert_eq!(
-            caller,
-            Caller {
-                subject: "alice".into(),
-                role: Role::Support
-            }
-        );
+        assert_eq!(caller, Caller::local("alice", Role::Support));
         assert!(matches!(
             k.authorize(&token, Access::Admin),
             Err(AuthError::Forbidden(_))

@@ -174,10 +174,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             )
             .map_err(|e| e.to_string())?;
             let db = migrated(&db)?;
-            let caller = crate::auth::Caller {
-                subject: actor,
-                role: Role::Admin,
-            };
+            let caller = crate::auth::Caller::local(actor, Role::Admin);
             let now = crate::clock::SystemClock.now();
             let summary = crate::import::apply::run(&db, &doc, &options, &caller, now)
                 .map_err(|e| e.to_string())?;
@@ -196,10 +193,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let period =
                 crate::domain::parse_period("--period", &period).map_err(|e| e.to_string())?;
             let db = migrated(&db)?;
-            let caller = crate::auth::Caller {
-                subject: actor,
-                role: Role::Billing,
-            };
+            let caller = crate::auth::Caller::local(actor, Role::Billing);
             let now = crate::clock::SystemClock.now();
             let summary = db
                 .transaction(|conn| crate::ledger::run::run(conn, period, now, dry_run, &caller))

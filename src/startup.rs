@@ -6,7 +6,6 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
 use crate::auth::Keys;
@@ -48,7 +47,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::extract::limit_head))
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(api::request_id::observe))
                 .app_data(state.clone())
                 .app_data(keys.clone())
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))

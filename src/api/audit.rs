@@ -20,6 +20,7 @@ pub struct ListQuery {
     action: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    request_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +34,8 @@ pub struct EntryView {
     entity_id: String,
     before: Option<Value>,
     after: Option<Value>,
+    /// The HTTP request that made the change; null from the command line.
+    request_id: Option<String>,
 }
 
 impl From<Entry> for EntryView {
@@ -48,6 +51,7 @@ impl From<Entry> for EntryView {
             entity_id: e.entity_id,
             before: parse(e.before),
             after: parse(e.after),
+            request_id: e.request_id,
         }
     }
 }
@@ -62,6 +66,7 @@ pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
         entity_id: q.entity_id.clone(),
         actor: q.actor.clone(),
         action: q.action.clone(),
+        request_id: q.request_id.clone(),
     };
     let load = move |conn: &mut DbConnection, limit| {
         let rows = audit::list(conn, &filter, after, limit)?;

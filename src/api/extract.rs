@@ -3,11 +3,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::error::Category;
@@ -26,7 +26,7 @@ pub const HEAD_LIMIT: usize = 32 * 1024;
 pub async fn limit_head<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let uri = req.uri().to_string().len();
     let headers: usize = req
         .headers()
@@ -39,7 +39,7 @@ pub async fn limit_head<B: MessageBody>(
             .iter()
             .map(|(name, value)| (name.as_str(), value.len()))
             .max_by_key(|(_, size)| *size);
-        return Err(match largest {
+        let refusal = match largest {
             Some((name, size)) if size > uri => ApiError::HeadersTooLarge {
                 header: name.to_owned(),
                 size,
@@ -49,10 +49,12 @@ pub async fn limit_head<B: MessageBody>(
                 size: uri,
                 limit: HEAD_LIMIT,
             },
-        }
-        .into());
+        };
+        return Ok(refuse(req, &refusal));
     }
-    next.call(req).await
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// Route middleware: checks the bearer token against the route's access before any extractor runs.
@@ -60,15 +62,32 @@ pub async fn authorize<B: MessageBody>(
     access: Access,
     req: ServiceRequest,
     next: Next<B>,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     if req.path().contains("%00") || req.query_string().contains("%00") {
-        return Err(ApiError::BadRequest("NUL characters (%00) are not accepted".into()).into());
+        let refusal = ApiError::BadRequest("NUL characters (%00) are not accepted".into());
+        return Ok(refuse(req, &refusal));
     }
     if access != Access::Public {
-        let caller = caller_of(&req, access)?;
+        let mut caller = match caller_of(&req, access) {
+            Ok(caller) => caller,
+            Err(refusal) => return Ok(refuse(req, &refusal)),
+        };
+        caller.request_id = req
+            .extensions()
+            .get::<super::request_id::RequestId>()
+            .map(|id| id.0.clone());
         req.extensions_mut().insert(caller);
     }
-    next.call(req).await
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// A middleware's refusal as an answer, so the middlewares around it see it as one (a request
+/// id is added to answers, not to errors).
+fn refuse<B>(req: ServiceRequest, refusal: &ApiError) -> ServiceResponse<EitherBody<B>> {
+    req.into_response(refusal.error_response())
+        .map_into_right_body()
 }
 
 fn caller_of(req: &ServiceRequest, access: Access) -> Result<Caller, ApiError> {

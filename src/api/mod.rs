@@ -15,6 +15,7 @@ mod incidents;
 mod pagination;
 mod plans;
 mod reports;
+pub mod request_id;
 mod statements;
 mod status;
 mod subscriptions;

@@ -20,6 +20,7 @@ struct NewEntry<'a> {
     entity_id: &'a str,
     before: Option<String>,
     after: Option<String>,
+    request_id: Option<&'a str>,
 }
 
 #[derive(Queryable, Selectable, Debug)]
@@ -34,6 +35,7 @@ pub struct Entry {
     pub entity_id: String,
     pub before: Option<String>,
     pub after: Option<String>,
+    pub request_id: Option<String>,
 }
 
 /// One change to audit: `action` reads like `component.create`; its entity is the part before
@@ -74,6 +76,7 @@ pub struct Filter {
     pub action: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
+    pub request_id: Option<String>,
 }
 
 pub fn list(
@@ -99,6 +102,9 @@ pub fn list(
     }
     if let Some(v) = &filter.action {
         query = query.filter(audit_log::action.eq(v.clone()));
+    }
+    if let Some(v) = &filter.request_id {
+        query = query.filter(audit_log::request_id.eq(v.clone()));
     }
     if let Some(v) = filter.from {
         query = query.filter(audit_log::at.ge(v));
@@ -132,6 +138,7 @@ pub fn record_all(
             entity_id: &e.entity_id,
             before: e.before.as_ref().map(Value::to_string),
             after: e.after.as_ref().map(Value::to_string),
+            request_id: caller.request_id.as_deref(),
         })
         .collect();
     for chunk in rows.chunks(1000) {

@@ -77,6 +77,7 @@ diesel::table! {
         entity_id -> Text,
         before -> Nullable<Text>,
         after -> Nullable<Text>,
+        request_id -> Nullable<Text>,
     }
 }
 

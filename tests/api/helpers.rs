@@ -1,8 +1,10 @@
 //! One running service per test, on a fresh database that is dropped afterwards.
 
 use std::net::TcpListener;
+use std::process::{Child, Stdio};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -46,6 +48,15 @@ pub fn skipped(backend: Backend) -> bool {
     skip
 }
 
+/// A pool of 4 that waits longer for a connection than a service would (1 s): the whole suite
+/// runs at once on two cores, and a test's setup must not fail for a busy moment.
+pub fn test_pool() -> PoolSettings {
+    PoolSettings {
+        wait: std::time::Duration::from_secs(20),
+        ..PoolSettings::sized(4)
+    }
+}
+
 /// How a test's service is set up: its token checks, its settings and its pool.
 pub struct Setup {
     pub issuer: Option<String>,
@@ -65,7 +76,7 @@ impl Default for Setup {
                 workers: Some(1),
                 ..ServeSettings::default()
             },
-            pool: PoolSettings::sized(4),
+            pool: test_pool(),
         }
     }
 }
@@ -122,7 +133,7 @@ impl TestDb {
     }
 
     pub fn connect(&self) -> Db {
-        Db::connect(&self.url, 4).expect("connect")
+        self.open(&test_pool())
     }
 
     pub fn open(&self, pool: &PoolSettings) -> Db {
@@ -189,7 +200,7 @@ impl TestApp {
     /// Serves `db` (which may reach `test_db` another way, e.g. through a proxy).
     pub fn serve(backend: Backend, db: Db, test_db: TestDb, setup: Setup) -> TestApp {
         if std::env::var("SLA_LOG").is_ok() {
-            sla_ledger::telemetry::init();
+            sla_ledger::telemetry::init().expect("logs");
         }
         let keys = setup.keys();
         let (tx, rx) = mpsc::channel();
@@ -247,6 +258,36 @@ impl TestApp {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    /// Starts the `sla-ledger serve` binary on this test's database and a free port, with these
+    /// settings over the defaults; answers once it accepts connections.
+    pub fn serve_binary(&self, env: &[(&str, &str)], stderr: Stdio) -> (Child, u16) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("address")
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
+            .arg("serve")
+            .env("SLA_DATABASE_URL", self.database_url())
+            .env("SLA_JWT_SECRET", SECRET)
+            .env("SLA_BIND", format!("127.0.0.1:{port}"))
+            .env("SLA_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("run sla-ledger serve");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the service did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (child, port)
     }
 
     pub fn token(&self, role: Role) -> String {
@@ -374,6 +415,18 @@ impl Drop for TestApp {
     }
 }
 
+/// Waits (a minute at most) for a child process to exit.
+pub fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Declares each listed case as a test on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! both {
@@ -438,8 +491,17 @@ pub fn assert_problem(r: &Resp, status: u16, field: Option<&str>) {
         "{}",
         r.text
     );
+    // Every problem names its request, as the response's X-Request-Id does.
+    assert!(
+        r.body["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty()),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["request_id"].as_str(), r.header("x-request-id"));
     let members = r.body.as_object().map_or(0, |o| o.len());
-    assert_eq!(members, 4 + usize::from(field.is_some()), "{}", r.text);
+    assert_eq!(members, 5 + usize::from(field.is_some()), "{}", r.text);
 }
 
 /// Asserts the whole problem body: status, `type`, `title`, `detail` and `field` exactly.
@@ -451,6 +513,7 @@ pub fn assert_problem_is(r: &Resp, status: u16, field: Option<&str>, detail: &st
     if let Some(field) = field {
         expected["field"] = field.into();
     }
+    expected["request_id"] = r.body["request_id"].clone();
     assert_eq!(r.body, expected, "{}", r.text);
     assert_problem(r, status, field);
 }

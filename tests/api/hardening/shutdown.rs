@@ -2,60 +2,18 @@
 //! exits 0.
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sla_ledger::auth::Role;
 
 use super::stalled_readers::{ROWS, seed_credits};
-use crate::helpers::{SECRET, TestApp};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(app: &TestApp, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
-        .arg("serve")
-        .env("SLA_DATABASE_URL", app.database_url())
-        .env("SLA_JWT_SECRET", SECRET)
-        .env("SLA_BIND", format!("127.0.0.1:{port}"))
-        .env("SLA_SHUTDOWN_GRACE", "60s")
-        .env("SLA_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the service did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
-
-fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "still running");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use crate::helpers::{TestApp, wait_for_exit};
 
 fn sigterm_lets_a_download_finish_and_exits_0(app: &TestApp) {
     seed_credits(app);
-    let port = free_port();
-    let mut child = serve(app, port);
+    let (mut child, port) = app.serve_binary(&[("SLA_SHUTDOWN_GRACE", "60s")], Stdio::null());
     let agent = ureq::Agent::config_builder().build().new_agent();
     let mut response = agent
         .get(format!(

@@ -81,7 +81,7 @@ fn short_busy_timeout() -> Setup {
     Setup {
         pool: PoolSettings {
             sqlite_busy: Duration::from_millis(300),
-            ..PoolSettings::sized(4)
+            ..crate::helpers::test_pool()
         },
         ..Setup::default()
     }
@@ -90,7 +90,10 @@ fn short_busy_timeout() -> Setup {
 /// Another process holds SQLite's write lock longer than the busy timeout: 503, then 201.
 fn a_lock_held_past_the_busy_timeout_is_503(app: &TestApp) {
     let mut other = diesel::SqliteConnection::establish(app.database_url()).unwrap();
-    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    // The service may be opening its connections (a moment's lock): wait for the lock here.
+    other
+        .batch_execute("PRAGMA busy_timeout = 10000; BEGIN IMMEDIATE")
+        .unwrap();
     let r = app.post(
         "/v1/customers",
         Role::Admin,

@@ -1,0 +1,86 @@
+//! Every request gets an id: its `X-Request-Id` when the client sends a usable one (1 to 200
+//! visible ASCII characters), else a new UUID. The id is echoed in the response's
+//! `X-Request-Id`, carried by every log line of the request (its span), added to problem+json
+//! bodies as `request_id`, and stored in the audit entries the request writes (`Caller`).
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse};
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the request being served, in its extensions.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+fn usable(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 200 && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// App middleware, the outermost: names the request, logs one line when it is answered, and
+/// puts the id in the answer.
+pub async fn observe<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(&HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| usable(v))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path()
+    );
+    let started = Instant::now();
+    // The middlewares further in answer their refusals (`extract::refuse`), so each has the id.
+    let response = next
+        .call(req)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "answered"
+        );
+    });
+    let mut response = with_request_id(response, &id).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(HEADER, value);
+    }
+    Ok(response)
+}
+
+/// Adds `request_id` to a problem+json body; other bodies pass untouched.
+async fn with_request_id(response: ServiceResponse<BoxBody>, id: &str) -> ServiceResponse<BoxBody> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json");
+    if !is_problem {
+        return response;
+    }
+    let (http, answer) = response.into_parts();
+    let (answer, body): (HttpResponse<()>, BoxBody) = answer.into_parts();
+    let bytes = to_bytes(body).await.unwrap_or_default();
+    let body = match serde_json::from_slice::<Map<String, Value>>(&bytes) {
+        Ok(mut problem) => {
+            problem.insert("request_id".into(), Value::String(id.to_owned()));
+            serde_json::to_vec(&problem).unwrap_or_else(|_| bytes.to_vec())
+        }
+        Err(_) => bytes.to_vec(),
+    };
+    ServiceResponse::new(http, answer.set_body(BoxBody::new(body)))
+}
