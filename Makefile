@@ -1,15 +1,27 @@
 # sla-ledger: `make run` starts the service on SQLite; `make test` runs every test on SQLite and
 # PostgreSQL (127.0.0.1:5432, user postgres). SQLite and libpq are built from the crates' bundled
-# sources; `make test` pip-installs openapi-python-client (pinned) for the generated-client test.
+# sources, libpq with TLS against the system's OpenSSL (Debian's libssl-dev, installed here when
+# missing); `make test` pip-installs openapi-python-client (pinned) for the generated-client test.
 SHELL := /bin/bash
 DEV_SECRET := dev-secret-change-me
 PG_HOST := 127.0.0.1
 PG_PORT := 5432
 OPENAPI_PYTHON_CLIENT := 0.29.1
+# Debian packages the build needs: OpenSSL's headers and pkg-config to find them (libpq's TLS).
+BUILD_PACKAGES := libssl-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test python-client lint bench
+.PHONY: run test packages python-client lint bench
 
-run:
+# Installs the Debian packages of BUILD_PACKAGES that are missing.
+packages:
+	@missing=$$(for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing $$missing (needed to build libpq with TLS)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+run: packages
 	cargo build --bin sla-ledger
 	@echo
 	@echo "Mint a development token (another terminal):"
@@ -18,7 +30,7 @@ run:
 	SLA_JWT_SECRET=$(DEV_SECRET) ./target/debug/sla-ledger serve
 
 # Benchmarks are only compiled here (running them is `make bench`).
-test: python-client
+test: packages python-client
 	cargo check --benches --quiet
 	@if (exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)) 2>/dev/null; then \
 		cargo test --lib --bins --tests; \
@@ -46,9 +58,9 @@ python-client:
 			echo "# WARNING: openapi-python-client is missing: the generated-client test will be SKIPPED" >&2; }; \
 	fi
 
-lint:
+lint: packages
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 
-bench:
+bench: packages
 	cargo bench --bench engine --bench incidents --bench credit_run --bench reports --bench import_memory

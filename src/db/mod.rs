@@ -16,9 +16,7 @@ use std::time::Duration;
 
 use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::r2d2::{
-    ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection,
-};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use parking_lot::{Mutex, MutexGuard};
 
 #[derive(diesel::MultiConnection)]
@@ -92,11 +90,24 @@ impl PoolSettings {
     }
 }
 
-/// diesel's connection manager, noting each PostgreSQL connection's socket so that a query
-/// without an answer can be cut off.
+/// Opens connections for the pool: a PostgreSQL or SQLite one as the URL says (diesel's own
+/// manager would try both and lose the reason a connection failed, such as a TLS error), noting
+/// each PostgreSQL connection's socket so that a query without an answer can be cut off.
 pub struct Manager {
-    inner: ConnectionManager<DbConnection>,
+    url: String,
+    postgres: bool,
     deadlines: Option<deadline::Deadlines>,
+}
+
+impl Manager {
+    fn establish(&self) -> Result<DbConnection, diesel::r2d2::Error> {
+        let conn = if self.postgres {
+            diesel::PgConnection::establish(&self.url).map(DbConnection::Postgres)
+        } else {
+            diesel::SqliteConnection::establish(&self.url).map(DbConnection::Sqlite)
+        };
+        conn.map_err(diesel::r2d2::Error::ConnectionError)
+    }
 }
 
 impl ManageConnection for Manager {
@@ -105,9 +116,9 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
         let Some(deadlines) = &self.deadlines else {
-            return self.inner.connect();
+            return self.establish();
         };
-        let (mut conn, deadline) = deadlines.open(|| self.inner.connect())?;
+        let (mut conn, deadline) = deadlines.open(|| self.establish())?;
         if let Some(deadline) = deadline {
             conn.set_instrumentation(deadline);
         }
@@ -115,11 +126,11 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        self.inner.is_valid(conn)
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        self.inner.has_broken(conn)
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -209,7 +220,8 @@ impl Db {
             (url.to_owned(), None)
         };
         let manager = Manager {
-            inner: ConnectionManager::new(url),
+            url,
+            postgres,
             deadlines,
         };
         let pool = Pool::builder()

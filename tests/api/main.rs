@@ -17,6 +17,7 @@ mod logs;
 mod migrations;
 mod openapi;
 mod openapi_schemas;
+mod postgres_tls;
 mod python_client;
 mod reports;
 mod request_ids;
