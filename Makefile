@@ -9,15 +9,18 @@ PG_PORT := 5432
 OPENAPI_PYTHON_CLIENT := 0.29.1
 # Debian packages the build needs: OpenSSL's headers and pkg-config to find them (libpq's TLS).
 BUILD_PACKAGES := libssl-dev pkg-config
+# ... and those the tests start: Prometheus scrapes the service (tests/api/metrics.rs).
+TEST_PACKAGES := prometheus
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test packages python-client lint bench
 
-# Installs the Debian packages of BUILD_PACKAGES that are missing.
+# Installs the Debian packages of PACKAGES that are missing.
+PACKAGES = $(BUILD_PACKAGES)
 packages:
-	@missing=$$(for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
-		echo "Installing $$missing (needed to build libpq with TLS)"; \
+		echo "Installing Debian packages: $$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
@@ -30,6 +33,7 @@ run: packages
 	SLA_JWT_SECRET=$(DEV_SECRET) ./target/debug/sla-ledger serve
 
 # Benchmarks are only compiled here (running them is `make bench`).
+test: PACKAGES = $(BUILD_PACKAGES) $(TEST_PACKAGES)
 test: packages python-client
 	cargo check --benches --quiet
 	@if (exec 3<>/dev/tcp/$(PG_HOST)/$(PG_PORT)) 2>/dev/null; then \

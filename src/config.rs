@@ -102,6 +102,11 @@ pub struct ServeSettings {
     #[arg(long, env = "SLA_IMPORT_LIMIT", default_value_t = 256 * 1024 * 1024)]
     pub import_limit: usize,
 
+    /// Where to serve Prometheus metrics (`GET /metrics`, no token), e.g. `127.0.0.1:9464`;
+    /// off when unset. Keep it off the public network: it is not the API's address.
+    #[arg(long, env = "SLA_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+
     /// Worker threads (default: one per core).
     #[arg(long, env = "SLA_WORKERS")]
     pub workers: Option<usize>,

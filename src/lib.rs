@@ -11,5 +11,6 @@ pub mod engine;
 pub mod export;
 pub mod import;
 pub mod ledger;
+pub mod metrics;
 pub mod startup;
 pub mod telemetry;

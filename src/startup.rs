@@ -12,10 +12,13 @@ use crate::auth::Keys;
 use crate::clock::Clock;
 use crate::config::ServeSettings;
 use crate::db::Db;
+use crate::metrics::Metrics;
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on its own address, when `SLA_METRICS_BIND` is set.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -37,17 +40,26 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> std::io::Result<Application> {
         let port = listener.local_addr()?.port();
+        let metrics = settings
+            .metrics_bind
+            .as_ref()
+            .map(|_| Arc::new(Metrics::new(&db)));
         let state = web::Data::new(AppState {
             db,
             body_limit: settings.body_limit,
             import_limit: settings.import_limit,
             clock,
+            metrics,
         });
+        let metrics = match &settings.metrics_bind {
+            None => None,
+            Some(address) => Some(metrics_server(address, state.clone())?),
+        };
         let keys = web::Data::new(keys);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::extract::limit_head))
-                .wrap(from_fn(api::request_id::observe))
+                .wrap(from_fn(api::observe::observe))
                 .app_data(state.clone())
                 .app_data(keys.clone())
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
@@ -62,6 +74,7 @@ impl Application {
         Ok(Application {
             port,
             server: server.run(),
+            metrics,
         })
     }
 
@@ -69,11 +82,44 @@ impl Application {
         self.port
     }
 
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
+    /// Serves until the API server stops (SIGTERM, or its handle), then stops the metrics.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let metrics_task = actix_web::rt::spawn(metrics);
+        let served = self.server.await;
+        metrics_handle.stop(true).await;
+        let _ = metrics_task.await;
+        served
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// `GET /metrics`, unauthenticated, on its own address and one worker.
+fn metrics_server(address: &str, state: web::Data<AppState>) -> std::io::Result<(u16, Server)> {
+    let listener = TcpListener::bind(address).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {address} for metrics: {e}"),
+        )
+    })?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(crate::metrics::serve))
+    })
+    .workers(1)
+    .listen(listener)?
+    .run();
+    Ok((port, server))
 }

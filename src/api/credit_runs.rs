@@ -69,7 +69,9 @@ pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse
         .await?;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    commit(write, body.fingerprint, move |conn, ctx| {
+    let metrics = write.state().metrics.clone();
+    let started = std::time::Instant::now();
+    let answer = commit(write, body.fingerprint, move |conn, ctx| {
         // The run audits its own credits, a chunk at a time.
         let summary = run(conn, period, ctx.now, dry_run, &ctx.caller)?;
         let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
@@ -80,7 +82,11 @@ pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse
         };
         Ok(Changed::new(status, body, Vec::new()))
     })
-    .await
+    .await;
+    if let Some(metrics) = metrics.filter(|_| !dry_run) {
+        metrics.credit_run(answer.is_ok(), started.elapsed());
+    }
+    answer
 }
 
 #[derive(Deserialize)]

@@ -74,7 +74,7 @@ pub async fn authorize<B: MessageBody>(
         };
         caller.request_id = req
             .extensions()
-            .get::<super::request_id::RequestId>()
+            .get::<super::observe::RequestId>()
             .map(|id| id.0.clone());
         req.extensions_mut().insert(caller);
     }

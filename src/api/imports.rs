@@ -43,11 +43,16 @@ pub async fn statuspage(
         let summary = web::block(move || apply::run(&db, &doc, &options, &caller, at)).await??;
         return Ok(HttpResponse::Ok().json(summary));
     }
-    commit(write, fingerprint, move |conn, ctx| {
+    let metrics = write.state().metrics.clone();
+    let answer = commit(write, fingerprint, move |conn, ctx| {
         // The import audits its own changes, a batch at a time.
         let summary = apply::apply(conn, &doc, &options, &ctx.caller, ctx.now)?;
         let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
         Ok(Changed::new(StatusCode::OK, body, Vec::new()))
     })
-    .await
+    .await;
+    if let Some(metrics) = metrics {
+        metrics.import(answer.is_ok());
+    }
+    answer
 }

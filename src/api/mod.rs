@@ -12,10 +12,10 @@ pub mod extract;
 mod health;
 mod imports;
 mod incidents;
+pub mod observe;
 mod pagination;
 mod plans;
 mod reports;
-pub mod request_id;
 mod statements;
 mod status;
 mod subscriptions;
@@ -40,6 +40,8 @@ pub struct AppState {
     pub import_limit: usize,
     /// Read once per request (`write::request_time`).
     pub clock: Arc<dyn Clock>,
+    /// Kept only when they are served (`SLA_METRICS_BIND`).
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 pub struct Route {

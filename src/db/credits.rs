@@ -299,3 +299,29 @@ pub fn report_page(
         .select((Credit::as_select(), customers::external_id, customers::name))
         .load(conn)
 }
+
+/// How many credits there are, and what they add up to, for one status and currency.
+#[derive(QueryableByName, Debug)]
+pub struct StatusTotal {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub currency: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub count: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub amount_minor: i64,
+}
+
+/// Every credit by status and currency (the metrics' gauges), in one grouped scan.
+pub fn totals_by_status(conn: &mut DbConnection) -> QueryResult<Vec<StatusTotal>> {
+    let query = diesel::sql_query(
+        "SELECT status, currency, COUNT(*) AS count, \
+         CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS amount_minor \
+         FROM credits GROUP BY status, currency ORDER BY status, currency",
+    );
+    match conn {
+        DbConnection::Postgres(c) => query.load(c),
+        DbConnection::Sqlite(c) => query.load(c),
+    }
+}

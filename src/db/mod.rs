@@ -18,6 +18,8 @@ use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use parking_lot::{Mutex, MutexGuard};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -140,8 +142,16 @@ impl ManageConnection for Manager {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<Manager>,
+    stats: PoolStats,
     sqlite_writer: Option<Arc<Mutex<()>>>,
     sqlite_busy: Duration,
+}
+
+/// How long requests waited for a connection, and how many got none in time (for `/metrics`).
+#[derive(Clone, Debug)]
+pub struct PoolStats {
+    pub wait: Histogram,
+    pub timeouts: Counter,
 }
 
 /// Session settings of every new connection.
@@ -234,18 +244,38 @@ impl Db {
             .build_unchecked(manager);
         Ok(Db {
             pool,
+            stats: PoolStats {
+                // Seconds, from half a millisecond to about 8 s.
+                wait: Histogram::new(exponential_buckets(0.0005, 2.0, 15)),
+                timeouts: Counter::default(),
+            },
             sqlite_writer: (!postgres).then(|| Arc::new(Mutex::new(()))),
             sqlite_busy: settings.sqlite_busy,
         })
     }
 
+    /// A connection within the pool's wait.
     pub fn conn(&self) -> Result<Pooled, DbError> {
-        Ok(self.pool.get()?)
+        self.conn_within(self.pool.connection_timeout())
     }
 
-    /// A connection within `wait` at most (health probes answer fast whatever the pool's wait).
+    /// A connection within `wait` at most.
     pub fn conn_within(&self, wait: Duration) -> Result<Pooled, DbError> {
-        Ok(self.pool.get_timeout(wait)?)
+        let started = std::time::Instant::now();
+        let conn = self.pool.get_timeout(wait);
+        self.stats.wait.observe(started.elapsed().as_secs_f64());
+        if conn.is_err() {
+            self.stats.timeouts.inc();
+        }
+        Ok(conn?)
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        self.stats.clone()
+    }
+
+    pub fn pool_state(&self) -> diesel::r2d2::State {
+        self.pool.state()
     }
 
     /// Runs `f` in one transaction: all of it lands or none of it. On SQLite the transaction

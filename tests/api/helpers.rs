@@ -154,6 +154,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub base: String,
+    /// `http://127.0.0.1:PORT` of `/metrics`, when the setup serves them.
+    pub metrics_base: Option<String>,
     pub backend: Backend,
     pub keys: Keys,
     agent: ureq::Agent,
@@ -218,17 +220,19 @@ impl TestApp {
                     server_clock,
                 )
                 .expect("build");
-                tx.send((app.port(), app.handle())).expect("send port");
+                tx.send((app.port(), app.metrics_port(), app.handle()))
+                    .expect("send port");
                 let _ = app.run().await;
             });
         });
-        let (port, handle) = rx.recv().expect("server started");
+        let (port, metrics_port, handle) = rx.recv().expect("server started");
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .new_agent();
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            metrics_base: metrics_port.map(|p| format!("http://127.0.0.1:{p}")),
             backend,
             keys,
             agent,

@@ -14,6 +14,7 @@ mod idempotency;
 mod imports;
 mod incidents;
 mod logs;
+mod metrics;
 mod migrations;
 mod openapi;
 mod openapi_schemas;

@@ -1,7 +1,9 @@
-//! Every request gets an id: its `X-Request-Id` when the client sends a usable one (1 to 200
-//! visible ASCII characters), else a new UUID. The id is echoed in the response's
-//! `X-Request-Id`, carried by every log line of the request (its span), added to problem+json
-//! bodies as `request_id`, and stored in the audit entries the request writes (`Caller`).
+//! What every request leaves behind: an id, a log line and its metrics.
+//!
+//! The id is the request's `X-Request-Id` when the client sends a usable one (1 to 200 visible
+//! ASCII characters), else a new UUID. It is echoed in the response's `X-Request-Id`, carried by
+//! every log line of the request (its span), added to problem+json bodies as `request_id`, and
+//! stored in the audit entries the request writes (`Caller`).
 
 use std::time::Instant;
 
@@ -9,9 +11,11 @@ use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::{HttpMessage, HttpResponse, web};
 use serde_json::{Map, Value};
 use tracing::Instrument;
+
+use super::AppState;
 
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -23,12 +27,16 @@ fn usable(id: &str) -> bool {
     !id.is_empty() && id.len() <= 200 && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// App middleware, the outermost: names the request, logs one line when it is answered, and
-/// puts the id in the answer.
+/// App middleware, the outermost: names the request, logs one line when it is answered, counts
+/// it in the metrics, and puts the id in the answer.
 pub async fn observe<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.metrics.clone());
+    let _in_flight = metrics.as_ref().map(|m| m.started());
     let id = req
         .headers()
         .get(&HEADER)
@@ -49,13 +57,24 @@ pub async fn observe<B: MessageBody + 'static>(
         .instrument(span.clone())
         .await?
         .map_into_boxed_body();
+    let took = started.elapsed();
+    let status = response.status().as_u16();
     span.in_scope(|| {
         tracing::info!(
-            status = response.status().as_u16(),
-            ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            status,
+            ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
             "answered"
         );
     });
+    if let Some(metrics) = &metrics {
+        let request = response.request();
+        metrics.answered(
+            request.method().as_str(),
+            request.match_pattern().as_deref(),
+            status,
+            took,
+        );
+    }
     let mut response = with_request_id(response, &id).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
