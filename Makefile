@@ -67,4 +67,5 @@ lint: packages
 	cargo clippy --all-targets -- -D warnings
 
 bench: packages
-	cargo bench --bench engine --bench incidents --bench credit_run --bench reports --bench import_memory
+	cargo bench --bench engine --bench incidents --bench credit_run --bench reports --bench import_memory \
+		--bench metrics_overhead
