@@ -55,8 +55,9 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
+    pool_size: Gauge,
     pool_connections: Gauge,
-    pool_idle: Gauge,
+    pool_in_use: Gauge,
     credit_runs: Family<OutcomeLabels, Counter>,
     credit_run_seconds: Histogram,
     imports: Family<OutcomeLabels, Counter>,
@@ -70,7 +71,8 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(latency_buckets);
         let in_flight = Gauge::default();
-        let (pool_connections, pool_idle) = (Gauge::default(), Gauge::default());
+        let (pool_size, pool_connections, pool_in_use) =
+            (Gauge::default(), Gauge::default(), Gauge::default());
         let credit_runs = Family::<OutcomeLabels, Counter>::default();
         let credit_run_seconds = run_buckets();
         let imports = Family::<OutcomeLabels, Counter>::default();
@@ -93,14 +95,19 @@ impl Metrics {
             in_flight.clone(),
         );
         registry.register(
+            "db_pool_size",
+            "Connections the pool may hold (SLA_POOL_SIZE)",
+            pool_size.clone(),
+        );
+        registry.register(
             "db_pool_connections",
             "Connections the pool holds (in use and idle)",
             pool_connections.clone(),
         );
         registry.register(
-            "db_pool_idle_connections",
-            "Connections the pool holds unused",
-            pool_idle.clone(),
+            "db_pool_in_use",
+            "Connections lent to requests now",
+            pool_in_use.clone(),
         );
         registry.register(
             "db_pool_wait_seconds",
@@ -142,8 +149,9 @@ impl Metrics {
             requests,
             latency,
             in_flight,
+            pool_size,
             pool_connections,
-            pool_idle,
+            pool_in_use,
             credit_runs,
             credit_run_seconds,
             imports,
@@ -190,8 +198,10 @@ impl Metrics {
     /// The text a scrape gets: the pool as it is now and the ledger's credits read fresh.
     fn render(&self, db: &Db) -> Result<String, crate::db::DbError> {
         let state = db.pool_state();
+        self.pool_size.set(i64::from(db.pool_size()));
         self.pool_connections.set(i64::from(state.connections));
-        self.pool_idle.set(i64::from(state.idle_connections));
+        self.pool_in_use
+            .set(i64::from(state.connections) - i64::from(state.idle_connections));
         let totals = crate::db::credits::totals_by_status(&mut *db.conn()?)?;
         self.credits.clear();
         self.credit_amounts.clear();

@@ -278,6 +278,10 @@ impl Db {
         self.pool.state()
     }
 
+    pub fn pool_size(&self) -> u32 {
+        self.pool.max_size()
+    }
+
     /// Runs `f` in one transaction: all of it lands or none of it. On SQLite the transaction
     /// takes the write lock up front (`BEGIN IMMEDIATE`), waiting for it up to the busy timeout,
     /// so it never fails half-way because another process wrote meanwhile.

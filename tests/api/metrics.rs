@@ -70,6 +70,8 @@ fn requests_runs_and_credits_are_counted(app: &TestApp) {
         r#"sla_credit_amount_minor{status="pending",currency="USD"} 3000"#,
     );
     assert!(text.contains("sla_db_pool_connections "), "{text}");
+    has_line(&text, "sla_db_pool_size 4");
+    has_line(&text, "sla_db_pool_in_use 0");
     assert!(text.contains("sla_db_pool_wait_seconds_count "), "{text}");
     has_line(&text, "sla_db_pool_timeouts_total 0");
     // Not on the API's address.
