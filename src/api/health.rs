@@ -17,7 +17,7 @@ pub async fn alive() -> HttpResponse {
 /// 200 when the database answers and every migration is applied, 503 otherwise.
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = state.db.clone();
-    let check = web::block(move || db.is_migrated());
+    let check = super::observe::blocking(move || db.is_migrated());
     let migrated = match actix_web::rt::time::timeout(READY_WITHIN, check).await {
         Ok(answer) => answer??,
         Err(_) => {

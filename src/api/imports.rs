@@ -40,7 +40,9 @@ pub async fn statuspage(
         let db = write.state().db.clone();
         let caller = write.caller().clone();
         let at = write.now();
-        let summary = web::block(move || apply::run(&db, &doc, &options, &caller, at)).await??;
+        let summary =
+            super::observe::blocking(move || apply::run(&db, &doc, &options, &caller, at))
+                .await??;
         return Ok(HttpResponse::Ok().json(summary));
     }
     let metrics = write.state().metrics.clone();

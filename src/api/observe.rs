@@ -82,6 +82,17 @@ pub async fn observe<B: MessageBody + 'static>(
     Ok(response)
 }
 
+/// Runs blocking work (the database) on the blocking pool inside the request's span, so that its
+/// log lines carry the request id too.
+pub async fn blocking<F, T>(f: F) -> Result<T, actix_web::error::BlockingError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(f)).await
+}
+
 /// Adds `request_id` to a problem+json body; other bodies pass untouched.
 async fn with_request_id(response: ServiceResponse<BoxBody>, id: &str) -> ServiceResponse<BoxBody> {
     let is_problem = response

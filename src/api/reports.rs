@@ -68,7 +68,10 @@ where
 {
     let (tx, rx) = mpsc::channel(4);
     let db = state.db.clone();
+    // The request's span goes along, so the producer's log lines carry the request id.
+    let span = tracing::Span::current();
     actix_web::rt::task::spawn_blocking(move || {
+        let _in_span = span.enter();
         let mut writer = ChannelWriter {
             tx: tx.clone(),
             buffer: Vec::with_capacity(CHUNK),

@@ -189,7 +189,7 @@ where
         caller: caller.clone(),
         now: request_time(req),
     };
-    let attempt = web::block(move || {
+    let attempt = super::observe::blocking(move || {
         let key = key.as_deref();
         match attempt(&state, &ctx, key, &fingerprint, &f) {
             // Another request with this key committed first: answer with its response.
@@ -271,7 +271,7 @@ where
     T: Send + 'static,
 {
     let state = state.clone();
-    web::block(move || {
+    super::observe::blocking(move || {
         let mut conn = state.db.conn()?;
         f(&mut conn)
     })
