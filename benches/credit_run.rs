@@ -32,6 +32,8 @@ fn main() {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let dir = tempfile::tempdir().expect("temp dir");
     bench("sqlite", &dir.path().join("bench.db").to_string_lossy());
+    // Before libpq's first TLS connection (see `prepare_tls`).
+    sla_ledger::db::prepare_tls();
     match PgConnection::establish(&format!("{postgres}/postgres")) {
         Ok(mut admin) => {
             let name = format!("sla_bench_run_{}", std::process::id());

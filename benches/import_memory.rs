@@ -84,6 +84,8 @@ fn main() {
     let mut rows = bench("sqlite", &sqlite, &file);
     let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    // Before libpq's first TLS connection (see `prepare_tls`).
+    sla_ledger::db::prepare_tls();
     match PgConnection::establish(&format!("{postgres}/postgres")) {
         Ok(mut admin) => {
             let name = format!("sla_bench_import_{}", std::process::id());

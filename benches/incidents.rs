@@ -30,6 +30,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite_url = dir.path().join("bench.db").to_string_lossy().into_owned();
     run("sqlite", &sqlite_url);
+    // Before libpq's first TLS connection (see `prepare_tls`).
+    sla_ledger::db::prepare_tls();
     match diesel::PgConnection::establish(&format!("{postgres}/postgres")) {
         Ok(mut admin) => {
             let name = format!("sla_bench_{}", std::process::id());

@@ -34,6 +34,8 @@ fn main() {
         &dir.path().join("bench.db").to_string_lossy(),
         18_181,
     );
+    // Before libpq's first TLS connection (see `prepare_tls`).
+    sla_ledger::db::prepare_tls();
     match PgConnection::establish(&format!("{postgres}/postgres")) {
         Ok(mut admin) => {
             let name = format!("sla_bench_reports_{}", std::process::id());

@@ -178,6 +178,13 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Session {
     }
 }
 
+/// Sets up OpenSSL for libpq's TLS without its exit-time cleanup, which crashes a process that
+/// exits while another thread still opens a connection (one CLI run in ten ended in a
+/// segmentation fault). Call before the first PostgreSQL connection; `Db::open` does. Idempotent.
+pub fn prepare_tls() {
+    openssl_sys::init();
+}
+
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
@@ -221,6 +228,7 @@ impl Db {
         let url = url.strip_prefix("sqlite://").unwrap_or(url);
         let postgres = is_postgres_url(url);
         let (url, deadlines) = if postgres {
+            prepare_tls();
             let limit = settings.statement + settings.network;
             (
                 with_network_timeouts(url, settings.network),

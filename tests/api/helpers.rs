@@ -100,6 +100,8 @@ pub struct TestDb {
 }
 
 pub fn postgres_server() -> String {
+    // Before the test's first connection opens TLS (libpq negotiates it when the server offers).
+    sla_ledger::db::prepare_tls();
     std::env::var("SLA_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
