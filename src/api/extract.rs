@@ -27,7 +27,11 @@ pub async fn limit_head<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let uri = req.uri().to_string().len();
+    // The request line's target as sent (origin form: path and query), without formatting it.
+    let uri = req
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
     let headers: usize = req
         .headers()
         .iter()
