@@ -12,7 +12,12 @@ use crate::auth::Keys;
 use crate::clock::Clock;
 use crate::config::ServeSettings;
 use crate::db::Db;
+use crate::ledger::cache::StatementCache;
 use crate::metrics::Metrics;
+
+/// How many prepared months (a plan in a period) statements share; each holds its plan's windows
+/// and timelines. Twice the plans of a large catalogue.
+const STATEMENT_CACHE_PLANS: std::num::NonZeroUsize = std::num::NonZeroUsize::new(128).unwrap();
 
 pub struct Application {
     port: u16,
@@ -50,6 +55,7 @@ impl Application {
             import_limit: settings.import_limit,
             clock,
             metrics,
+            statements: Arc::new(StatementCache::new(STATEMENT_CACHE_PLANS)),
         });
         let metrics = match &settings.metrics_bind {
             None => None,

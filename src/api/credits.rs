@@ -119,16 +119,26 @@ pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
     list.answer(load, |c: &CreditView| c.id.to_string()).await
 }
 
-/// One credit with its history: every audit entry about it.
+/// One credit with its history: every audit entry about it. A credit a run wrote has no entry of
+/// its own: the run's entry stands for its creation.
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let body = read(&state, move |conn| {
-        let (_, credit) = load(conn, id)?;
-        let filter = AuditFilter { entity: Some("credit".into()), entity_id: Some(id.to_string()), ..AuditFilter::default() };
-        let history: Vec<Value> = audit::list(conn, &filter, 0, 1000)?
-            .into_iter()
-            .map(|e| json!({ "at": format_instant(e.at), "actor": e.actor, "role": e.role, "action": e.action }))
-            .collect();
+        let (stored, credit) = load(conn, id)?;
+        let entries = |conn: &mut DbConnection, entity: &str, id: i64| {
+            let filter = AuditFilter { entity: Some(entity.into()), entity_id: Some(id.to_string()), ..AuditFilter::default() };
+            audit::list(conn, &filter, 0, 1000)
+        };
+        let mut history: Vec<Value> = Vec::new();
+        if let Some(run) = stored.run_id {
+            let created = entries(conn, "credit_run", run)?.into_iter().filter(|e| e.action == "credit_run.create");
+            history.extend(created.map(|e| json!({ "at": format_instant(e.at), "actor": e.actor, "role": e.role, "action": "credit.create", "run_id": run })));
+        }
+        history.extend(
+            entries(conn, "credit", id)?
+                .into_iter()
+                .map(|e| json!({ "at": format_instant(e.at), "actor": e.actor, "role": e.role, "action": e.action })),
+        );
         let mut body = serde_json::to_value(credit).map_err(ApiError::internal)?;
         body["history"] = Value::Array(history);
         Ok(body)

@@ -42,6 +42,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Kept only when they are served (`SLA_METRICS_BIND`).
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// Prepared months shared by customers' statements.
+    pub statements: Arc<crate::ledger::cache::StatementCache>,
 }
 
 pub struct Route {

@@ -16,7 +16,7 @@ use crate::domain::Money;
 use crate::domain::{format_instant, parse_instant, parse_period};
 use crate::engine::status_page::{component_uptime, days_ending};
 use crate::engine::{NoCredit, Span, minutes_display};
-use crate::ledger::evaluate::{Evaluated, PeriodInputs, Scope};
+use crate::ledger::evaluate::Evaluated;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,10 +151,10 @@ pub async fn customer_statement(
     let period = parse_period("period", &q.period)?;
     let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
     let external_id = external_id.into_inner();
+    let cache = std::sync::Arc::clone(&state.statements);
     let statement = read(&state, move |conn| {
         let customer = super::customers::existing(conn, &external_id)?;
-        let (evaluated, _) = PeriodInputs::load(conn, period, as_of)?
-            .evaluate(conn, Scope::Customer(customer.id))?;
+        let evaluated = cache.customer(conn, customer.id, period, as_of)?;
         Ok(CustomerStatement {
             customer: customer.external_id,
             period: period.to_string(),

@@ -166,6 +166,93 @@ pub fn voided_in_period(conn: &mut DbConnection, period: Period) -> QueryResult<
         .load(conn)
 }
 
+/// The live credits of some subscriptions in a period.
+pub fn live_of(
+    conn: &mut DbConnection,
+    period: Period,
+    subscriptions: &[i64],
+) -> QueryResult<Vec<Credit>> {
+    of_subscriptions(conn, period, subscriptions, &CreditStatus::COUNTING)
+}
+
+/// The voided credits of some subscriptions in a period.
+pub fn voided_of(
+    conn: &mut DbConnection,
+    period: Period,
+    subscriptions: &[i64],
+) -> QueryResult<Vec<Credit>> {
+    of_subscriptions(conn, period, subscriptions, &[CreditStatus::Void])
+}
+
+fn of_subscriptions(
+    conn: &mut DbConnection,
+    period: Period,
+    subscriptions: &[i64],
+    statuses: &[CreditStatus],
+) -> QueryResult<Vec<Credit>> {
+    let mut found = Vec::new();
+    for chunk in subscriptions.chunks(CHUNK) {
+        found.extend(
+            credits::table
+                .filter(credits::subscription_id.eq_any(chunk))
+                .filter(credits::period.eq(period.to_string()))
+                .filter(credits::status.eq_any(statuses))
+                .order(credits::id)
+                .select(Credit::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// What a run needs of a live credit it does not read whole.
+#[derive(Queryable, Debug, Clone, Copy)]
+pub struct LiveAmount {
+    pub id: i64,
+    pub kind: CreditKind,
+    pub subscription_id: i64,
+    pub currency: Currency,
+    pub amount_minor: i64,
+}
+
+/// A page of a period's live credits, by id after `after`.
+pub fn live_amounts(
+    conn: &mut DbConnection,
+    period: Period,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<LiveAmount>> {
+    credits::table
+        .filter(credits::period.eq(period.to_string()))
+        .filter(credits::status.eq_any(CreditStatus::COUNTING))
+        .filter(credits::id.gt(after))
+        .order(credits::id)
+        .limit(limit)
+        .select((
+            credits::id,
+            credits::kind,
+            credits::subscription_id,
+            credits::currency,
+            credits::amount_minor,
+        ))
+        .load(conn)
+}
+
+/// Inserts credits in multi-row statements, without reading ids back.
+pub fn insert_many(conn: &mut DbConnection, rows: &[NewCredit]) -> QueryResult<()> {
+    for chunk in rows.chunks(CHUNK) {
+        match conn {
+            DbConnection::Postgres(c) => diesel::insert_into(credits::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(credits::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct Filter {
     pub period: Option<Period>,
@@ -243,6 +330,18 @@ pub struct NewRun<'a> {
     pub as_of: i64,
     pub started_by: &'a str,
     pub started_at: i64,
+    #[diesel(embed)]
+    pub counts: RunCounts<'a>,
+}
+
+pub fn insert_run(conn: &mut DbConnection, run: &NewRun<'_>) -> QueryResult<i64> {
+    crate::insert_returning_id!(conn, credit_runs, run)
+}
+
+/// What a run found, written when it ends.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = credit_runs)]
+pub struct RunCounts<'a> {
     pub subscriptions_evaluated: i32,
     pub created: i32,
     pub unchanged: i32,
@@ -251,8 +350,11 @@ pub struct NewRun<'a> {
     pub totals: &'a str,
 }
 
-pub fn insert_run(conn: &mut DbConnection, run: &NewRun<'_>) -> QueryResult<i64> {
-    crate::insert_returning_id!(conn, credit_runs, run)
+pub fn finish_run(conn: &mut DbConnection, id: i64, counts: &RunCounts<'_>) -> QueryResult<()> {
+    diesel::update(credit_runs::table.find(id))
+        .set(counts)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn find_run(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Run>> {

@@ -9,6 +9,7 @@ mod deadline;
 pub mod idempotency;
 pub mod incidents;
 mod migrations;
+pub mod revision;
 pub mod schema;
 
 use std::sync::Arc;

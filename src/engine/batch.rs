@@ -10,6 +10,9 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use super::applicability::{Coverage, Groups, Subscriber, Window};
 use super::interval::Span;
@@ -46,23 +49,23 @@ impl fmt::Display for BatchError {
 impl std::error::Error for BatchError {}
 
 /// One plan version, with the windows it covers sorted by how they are scoped.
-struct Plan<'w> {
+struct Plan {
     rules: Rules,
     span: Span,
     /// Indices of the windows for every customer in every region.
     everyone: Vec<usize>,
     /// Region-scoped windows for every customer, by region.
-    by_region: HashMap<&'w str, Vec<usize>>,
+    by_region: HashMap<String, Vec<usize>>,
     /// Customer-scoped windows (any regions), by customer id.
     by_customer: HashMap<i64, Vec<usize>>,
 }
 
-impl<'w> Plan<'w> {
+impl Plan {
     fn new(
         terms: &Terms,
         period: Period,
         as_of: i64,
-        windows: &'w [Window],
+        windows: &[Window],
         groups: &Groups,
     ) -> Result<Self, TermsError> {
         let rules = Rules::new(terms)?;
@@ -86,7 +89,7 @@ impl<'w> Plan<'w> {
                 }
             } else if !window.regions.is_empty() {
                 for region in &window.regions {
-                    plan.by_region.entry(region.as_str()).or_default().push(i);
+                    plan.by_region.entry(region.clone()).or_default().push(i);
                 }
             } else {
                 plan.everyone.push(i);
@@ -97,12 +100,12 @@ impl<'w> Plan<'w> {
 
     /// What makes a subscriber's windows differ from another's under this plan: its region (if
     /// any window is scoped to it) and the customer-scoped windows that reach it.
-    fn key(&self, subscriber: &Subscriber, windows: &[Window]) -> (Option<&'w str>, Vec<usize>) {
+    fn key(&self, subscriber: &Subscriber, windows: &[Window]) -> (Option<&str>, Vec<usize>) {
         let region = subscriber
             .region
             .as_deref()
             .and_then(|r| self.by_region.get_key_value(r))
-            .map(|(k, _)| *k);
+            .map(|(k, _)| k.as_str());
         let own = self
             .by_customer
             .get(&subscriber.customer_id)
@@ -116,6 +119,158 @@ impl<'w> Plan<'w> {
     }
 }
 
+/// The base timelines of one plan, by region.
+type Kept = (usize, HashMap<Option<String>, Arc<Timeline>>);
+
+/// A period's windows prepared for any number of statements: which windows each plan version
+/// covers, and the timelines built from them. Build it once and ask it for page after page (a
+/// run, a report) or request after request (statements): each plan's timelines are built once
+/// while that plan is being served. It keeps the timelines of the plan it served last, so pages
+/// in plan order build each timeline once and memory stays at one plan's worth.
+pub struct Month {
+    period: Period,
+    as_of: i64,
+    windows: Vec<Window>,
+    /// Component keys, sorted, and each window's index among them.
+    names: Vec<String>,
+    component_of: Vec<usize>,
+    plans: Vec<Plan>,
+    kept: Mutex<Option<Kept>>,
+}
+
+impl Month {
+    /// `terms[i]` is the plan version that subscriptions name by index `i`.
+    pub fn new(
+        period: Period,
+        as_of: i64,
+        terms: &[Terms],
+        windows: Vec<Window>,
+        groups: &Groups,
+    ) -> Result<Month, BatchError> {
+        let plans = terms
+            .iter()
+            .enumerate()
+            .map(|(index, t)| {
+                Plan::new(t, period, as_of, &windows, groups)
+                    .map_err(|error| BatchError::Terms { index, error })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut names: Vec<String> = windows.iter().map(|w| w.component.clone()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let component_of = windows
+            .iter()
+            .map(|w| names.binary_search(&w.component).unwrap_or(0))
+            .collect();
+        Ok(Month {
+            period,
+            as_of,
+            windows,
+            names,
+            component_of,
+            plans,
+            kept: Mutex::new(None),
+        })
+    }
+
+    /// How many windows it holds.
+    pub fn window_count(&self) -> usize {
+        self.windows.len()
+    }
+
+    /// The base timeline of `plan` for customers in `region`: kept, or built now.
+    fn timeline(&self, index: usize, region: Option<&str>, names: &[&str]) -> Arc<Timeline> {
+        let mut kept = self.kept.lock();
+        let (_, timelines) = match kept.as_mut() {
+            Some(kept) if kept.0 == index => kept,
+            _ => kept.insert((index, HashMap::new())),
+        };
+        let timeline = timelines
+            .entry(region.map(str::to_owned))
+            .or_insert_with(|| {
+                let plan = &self.plans[index];
+                let regional = region
+                    .and_then(|r| plan.by_region.get(r))
+                    .map_or(&[][..], Vec::as_slice);
+                let inputs = plan.everyone.iter().chain(regional).map(|&i| {
+                    Input::new(
+                        &self.windows[i],
+                        self.component_of[i],
+                        self.as_of,
+                        plan.span,
+                    )
+                });
+                Arc::new(Timeline::build(inputs, names, &plan.rules))
+            });
+        Arc::clone(timeline)
+    }
+
+    /// SPEC §3–§5 for every `(terms index, subscriber)` in `subs`, in the same order.
+    pub fn statements(&self, subs: &[(usize, Subscriber)]) -> Result<Vec<Statement>, BatchError> {
+        let windows = &self.windows;
+        // Group the subscriptions that see the same windows.
+        type Key<'w> = (usize, Option<&'w str>, Vec<usize>);
+        let mut group_of: HashMap<Key<'_>, usize> = HashMap::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (position, (index, subscriber)) in subs.iter().enumerate() {
+            let plan = self.plans.get(*index).ok_or(BatchError::UnknownTerms {
+                position,
+                index: *index,
+            })?;
+            let (region, own) = plan.key(subscriber, windows);
+            let next = members.len();
+            let group = *group_of.entry((*index, region, own)).or_insert(next);
+            if group == next {
+                members.push(Vec::new());
+            }
+            members[group].push(position);
+        }
+
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let mut out: Vec<Option<Statement>> = vec![None; subs.len()];
+        // Groups sharing (plan, region) come together, and plans in order.
+        let mut groups: Vec<(Key<'_>, usize)> = group_of.into_iter().collect();
+        groups.sort_unstable();
+        for ((index, region, own), group) in groups {
+            let plan = &self.plans[index];
+            let frame = Frame {
+                period: plan.span,
+                as_of: self.as_of,
+                names: &names,
+                rules: &plan.rules,
+            };
+            let base = self.timeline(index, region, &names);
+            let regional = region
+                .and_then(|r| plan.by_region.get(r))
+                .map_or(&[][..], Vec::as_slice);
+            let indexed = |i: &usize| (&windows[*i], self.component_of[*i]);
+            let shared = || plan.everyone.iter().chain(regional).map(indexed);
+            let overlay = (!own.is_empty())
+                .then(|| Overlay::new(&base, shared(), own.iter().map(indexed), &frame));
+            let mut by_span: HashMap<Span, Usage> = HashMap::new();
+            for &position in &members[group] {
+                let subscriber = &subs[position].1;
+                let measured = subscriber.measured_span(plan.span, self.as_of);
+                let usage = by_span
+                    .entry(measured)
+                    .or_insert_with(|| match &overlay {
+                        Some(overlay) => overlay.usage(measured),
+                        None => base.usage(measured),
+                    })
+                    .clone();
+                out[position] = Some(finish(
+                    self.period,
+                    plan.span,
+                    subscriber,
+                    usage,
+                    &plan.rules,
+                ));
+            }
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+}
+
 /// SPEC §3–§5 for every `(terms index, subscriber)` in `subs`, in the same order.
 pub fn statements(
     period: Period,
@@ -125,84 +280,5 @@ pub fn statements(
     windows: &[Window],
     groups: &Groups,
 ) -> Result<Vec<Statement>, BatchError> {
-    let plans = terms
-        .iter()
-        .enumerate()
-        .map(|(index, t)| {
-            Plan::new(t, period, as_of, windows, groups)
-                .map_err(|error| BatchError::Terms { index, error })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-
-    // Group the subscriptions that see the same windows.
-    type Key<'w> = (usize, Option<&'w str>, Vec<usize>);
-    let mut group_of: HashMap<Key<'_>, usize> = HashMap::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for (position, (index, subscriber)) in subs.iter().enumerate() {
-        let plan = plans.get(*index).ok_or(BatchError::UnknownTerms {
-            position,
-            index: *index,
-        })?;
-        let (region, own) = plan.key(subscriber, windows);
-        let next = members.len();
-        let group = *group_of.entry((*index, region, own)).or_insert(next);
-        if group == next {
-            members.push(Vec::new());
-        }
-        members[group].push(position);
-    }
-
-    // Component keys sorted once for every timeline, and each window's index among them.
-    let mut names: Vec<&str> = windows.iter().map(|w| w.component.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let component_of: Vec<usize> = windows
-        .iter()
-        .map(|w| names.binary_search(&w.component.as_str()).unwrap_or(0))
-        .collect();
-
-    let mut out: Vec<Option<Statement>> = vec![None; subs.len()];
-    // One base timeline at a time: groups sharing (plan, region) come together, and a timeline is
-    // dropped once its groups are done, which keeps memory to one plan's worth.
-    let mut groups: Vec<(Key<'_>, usize)> = group_of.into_iter().collect();
-    groups.sort_unstable_by(|((a, ra, oa), _), ((b, rb, ob), _)| (a, ra, oa).cmp(&(b, rb, ob)));
-    let mut current: Option<((usize, Option<&str>), Timeline)> = None;
-    for ((index, region, own), group) in groups {
-        let plan = &plans[index];
-        let frame = Frame {
-            period: plan.span,
-            as_of,
-            names: &names,
-            rules: &plan.rules,
-        };
-        let regional = region
-            .and_then(|r| plan.by_region.get(r))
-            .map_or(&[][..], Vec::as_slice);
-        let indexed = |i: &usize| (&windows[*i], component_of[*i]);
-        let shared = || plan.everyone.iter().chain(regional).map(indexed);
-        let base = match current.take() {
-            Some((key, timeline)) if key == (index, region) => &current.insert((key, timeline)).1,
-            _ => {
-                let inputs = shared().map(|(w, c)| Input::new(w, c, as_of, plan.span));
-                let timeline = Timeline::build(inputs, &names, &plan.rules);
-                &current.insert(((index, region), timeline)).1
-            }
-        };
-        let overlay = (!own.is_empty())
-            .then(|| Overlay::new(base, shared(), own.iter().map(indexed), &frame));
-        let mut by_span: HashMap<Span, Usage> = HashMap::new();
-        for &position in &members[group] {
-            let subscriber = &subs[position].1;
-            let measured = subscriber.measured_span(plan.span, as_of);
-            let usage = by_span
-                .entry(measured)
-                .or_insert_with(|| match &overlay {
-                    Some(overlay) => overlay.usage(measured),
-                    None => base.usage(measured),
-                })
-                .clone();
-            out[position] = Some(finish(period, plan.span, subscriber, usage, &plan.rules));
-        }
-    }
-    Ok(out.into_iter().flatten().collect())
+    Month::new(period, as_of, terms, windows.to_vec(), groups)?.statements(subs)
 }

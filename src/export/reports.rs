@@ -17,7 +17,7 @@ use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::{Money, format_instant};
 use crate::engine::status_page::component_uptime;
 use crate::engine::{self, Period, minutes_display};
-use crate::ledger::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
+use crate::ledger::evaluate::{EvaluateError, Evaluated, PeriodInputs, Plans, Scope};
 
 const PAGE: i64 = 5000;
 
@@ -261,7 +261,7 @@ pub fn statements<W: Write>(
     format: Format,
     out: W,
 ) -> Result<(), ReportError> {
-    let inputs = PeriodInputs::load(&mut *db.conn_within(PAGE_WAIT)?, period, as_of)?;
+    let inputs = PeriodInputs::load(&mut *db.conn_within(PAGE_WAIT)?, period, as_of, Plans::All)?;
     let mut after = None;
     let mut done = false;
     write(out, format, STATEMENT_COLUMNS, || {

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 use super::LedgerError;
-use super::evaluate::{PeriodInputs, Scope};
+use super::evaluate::{PeriodInputs, Plans, Scope};
 use super::lifecycle::Move;
 use crate::db::DbConnection;
 use crate::db::audit::AuditEntry;
@@ -134,8 +134,13 @@ pub fn add_manual(
         |field: &str, why: String| LedgerError::Invalid(crate::domain::Invalid::new(field, why));
     let subscription = customers::find_subscription(conn, id)?
         .ok_or_else(|| invalid("subscription_id", format!("no subscription {id}")))?;
-    let (statements, _) = PeriodInputs::load(conn, m.period, at)?
-        .evaluate(conn, Scope::Customer(subscription.customer_id))?;
+    let (statements, _) = PeriodInputs::load(
+        conn,
+        m.period,
+        at,
+        Plans::Only(std::slice::from_ref(&subscription.plan_key)),
+    )?
+    .evaluate(conn, Scope::Customer(subscription.customer_id))?;
     let evaluated = statements
         .into_iter()
         .find(|e| e.subscription.id == id)

@@ -78,18 +78,34 @@ fn versions_in_effect(
 
 pub use crate::db::customers::{Cursor, Scope};
 
-/// What a period's evaluation needs beyond the subscriptions: the plan versions in effect, the
-/// windows and the component groups. Loaded once, then used for any number of pages.
+/// Which plans' windows to load.
+#[derive(Clone, Copy)]
+pub enum Plans<'a> {
+    All,
+    /// Only these plans: only the windows on their components are read.
+    Only(&'a [String]),
+}
+
+/// The latest instant at which a month can end in any zone (UTC−12 plus slack).
+pub const LATEST_ZONE_OFFSET: i64 = 14 * 3600;
+
+/// The widest span `period` can take in any time zone.
+pub fn widest(period: Period) -> (i64, i64) {
+    let utc = period.span(chrono_tz::UTC);
+    (utc.start - LATEST_ZONE_OFFSET, utc.end + LATEST_ZONE_OFFSET)
+}
+
+/// What a period's evaluation needs beyond the subscriptions: the plan versions in effect and
+/// the windows they cover, prepared by the engine. Loaded once, then used for any number of pages
+/// or requests.
 pub struct PeriodInputs {
     period: Period,
-    as_of: i64,
     in_effect: HashMap<String, InEffect>,
     plan_keys: Vec<String>,
     terms: Vec<Terms>,
     /// The earliest start and latest end of the period over the plans' time zones.
     bounds: Option<(i64, i64)>,
-    windows: Vec<engine::Window>,
-    groups: Groups,
+    month: engine::batch::Month,
 }
 
 impl PeriodInputs {
@@ -97,8 +113,13 @@ impl PeriodInputs {
         conn: &mut DbConnection,
         period: Period,
         as_of: i64,
+        plans: Plans<'_>,
     ) -> Result<PeriodInputs, EvaluateError> {
-        let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
+        let versions = match plans {
+            Plans::All => catalog::all_versions(conn)?,
+            Plans::Only(keys) => catalog::versions_of(conn, keys)?,
+        };
+        let in_effect = versions_in_effect(versions, period)?;
         let mut plan_keys: Vec<String> = in_effect.keys().cloned().collect();
         plan_keys.sort();
         let terms: Vec<Terms> = plan_keys
@@ -111,10 +132,31 @@ impl PeriodInputs {
             .map(|s| s.start)
             .min()
             .zip(spans.iter().map(|s| s.end).max());
+        let groups: Groups = incidents::component_groups(conn)?
+            .into_iter()
+            .filter_map(|(key, group)| group.map(|g| (key, g)))
+            .collect();
+        // Every plan sees the windows of the components it lists and of their groups and
+        // members; a plan that lists none sees every component.
+        let components = match plans {
+            Plans::Only(_) if terms.iter().all(|t| !t.components.is_empty()) => {
+                let mut keys: Vec<String> = terms
+                    .iter()
+                    .flat_map(|t| t.components.iter())
+                    .flat_map(|c| groups.related(c))
+                    .map(str::to_owned)
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                Some(keys)
+            }
+            _ => None,
+        };
         let windows = match bounds {
             None => Vec::new(),
             Some((from, to)) => {
                 let filter = WindowFilter {
+                    components,
                     from: Some(from),
                     to: Some(to.min(as_of)),
                     ..WindowFilter::default()
@@ -125,20 +167,21 @@ impl PeriodInputs {
                     .collect()
             }
         };
-        let groups: Groups = incidents::component_groups(conn)?
-            .into_iter()
-            .filter_map(|(key, group)| group.map(|g| (key, g)))
-            .collect();
+        let month = engine::batch::Month::new(period, as_of, &terms, windows, &groups)
+            .map_err(|e| EvaluateError::Engine(e.to_string()))?;
         Ok(PeriodInputs {
             period,
-            as_of,
             in_effect,
             plan_keys,
             terms,
             bounds,
-            windows,
-            groups,
+            month,
         })
+    }
+
+    /// The latest end of the period over the plans in effect, if any plan is.
+    pub fn ends(&self) -> Option<i64> {
+        self.bounds.map(|(_, end)| end)
     }
 
     /// Evaluates the subscriptions of `scope` active in the period. Also answers where the
@@ -156,6 +199,15 @@ impl PeriodInputs {
             plan_key: s.plan_key.clone(),
             id: s.id,
         });
+        Ok((self.evaluate_rows(loaded)?, last))
+    }
+
+    /// Evaluates the given subscriptions that are active in the period under a plan of these
+    /// inputs; skips the others.
+    pub fn evaluate_rows(
+        &self,
+        loaded: Vec<(Subscription, Customer)>,
+    ) -> Result<Vec<Evaluated>, EvaluateError> {
         let mut rows = Vec::new();
         let mut subscribers = Vec::new();
         for (subscription, customer) in loaded {
@@ -193,18 +245,13 @@ impl PeriodInputs {
             rows.push((subscription, customer));
         }
         if rows.is_empty() {
-            return Ok((Vec::new(), last));
+            return Ok(Vec::new());
         }
-        let statements = engine::batch::statements(
-            self.period,
-            self.as_of,
-            &self.terms,
-            &subscribers,
-            &self.windows,
-            &self.groups,
-        )
-        .map_err(|e| EvaluateError::Engine(e.to_string()))?;
-        let evaluated = rows
+        let statements = self
+            .month
+            .statements(&subscribers)
+            .map_err(|e| EvaluateError::Engine(e.to_string()))?;
+        Ok(rows
             .into_iter()
             .zip(statements)
             .map(|((subscription, customer), statement)| {
@@ -217,7 +264,6 @@ impl PeriodInputs {
                     statement,
                 }
             })
-            .collect();
-        Ok((evaluated, last))
+            .collect())
     }
 }

@@ -1,6 +1,7 @@
 //! The ledger's rules: what may change and how, over the database, with domain errors the API
 //! renders. Loads what a billing period needs and hands it to the engine.
 
+pub mod cache;
 pub mod catalog;
 pub mod credits;
 pub mod evaluate;

@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::json;
 
-use super::evaluate::{EvaluateError, Evaluated, PeriodInputs, Scope};
+use super::evaluate::{EvaluateError, Evaluated, LATEST_ZONE_OFFSET, PeriodInputs, Plans, Scope};
 use super::lifecycle::Move;
 use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::credits::{self, Credit, NewCredit, NewRun, Transition};
+use crate::db::credits::{self, Credit, NewCredit, NewRun, RunCounts, Transition};
 use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::{Currency, Money, format_instant};
 use crate::engine::Period;
@@ -61,9 +61,13 @@ enum Decision {
     Adjust(NewCredit),
 }
 
-/// The latest instant at which a month can end in any zone (UTC−12 plus slack).
-const LATEST_ZONE_OFFSET: i64 = 14 * 3600;
+/// Subscriptions evaluated, decided and written at a time: memory holds one page of statements.
+const PAGE: i64 = 10_000;
 
+/// Live credits read at a time to total the period.
+const AMOUNTS_PAGE: i64 = 50_000;
+
+/// SPEC §6 for every subscription of `period`, page by page in one transaction: all or nothing.
 pub fn run(
     conn: &mut DbConnection,
     period: Period,
@@ -79,11 +83,9 @@ pub fn run(
             period.year() * 100 + period.month() as i32
         ))?;
     }
-    let (evaluated, _) = PeriodInputs::load(conn, period, now)?.evaluate(conn, Scope::All)?;
-    let ends = evaluated
-        .iter()
-        .map(|e| e.statement.period_span.end)
-        .max()
+    let inputs = PeriodInputs::load(conn, period, now, Plans::All)?;
+    let ends = inputs
+        .ends()
         .unwrap_or(period.span(chrono_tz::UTC).end + LATEST_ZONE_OFFSET);
     if ends > now && !dry_run {
         return Err(RunError::NotEnded {
@@ -92,57 +94,133 @@ pub fn run(
         });
     }
     let label = period.to_string();
-    let live = credits::live_in_period(conn, period)?;
-    let voided = credits::voided_in_period(conn, period)?;
-    let decisions = decide(&evaluated, &live, &voided, &label, now, caller)?;
+    let (mut totals, with_current) = live_before(conn, period)?;
     let mut summary = Summary {
         run_id: None,
         period: label.clone(),
         dry_run,
         as_of: format_instant(now.min(ends)),
-        subscriptions_evaluated: evaluated.len(),
+        subscriptions_evaluated: 0,
         created: 0,
         unchanged: 0,
         superseded: 0,
         adjusted: 0,
-        totals: totals(&live, &decisions, &label)?,
+        totals: BTreeMap::new(),
     };
-    for d in &decisions {
-        match d {
-            Decision::Unchanged => summary.unchanged += 1,
-            Decision::Create(_) => summary.created += 1,
-            Decision::Supersede { .. } => summary.superseded += 1,
-            Decision::Adjust(_) => summary.adjusted += 1,
+    if !dry_run {
+        summary.run_id = Some(credits::insert_run(
+            conn,
+            &NewRun {
+                period: &label,
+                as_of: now.min(ends),
+                started_by: &caller.subject,
+                started_at: now,
+                counts: summary.counts("{}"),
+            },
+        )?);
+    }
+    let mut step = |conn: &mut DbConnection, page: &[Evaluated], subscriptions: &[i64]| {
+        let live = credits::live_of(conn, period, subscriptions)?;
+        let voided = credits::voided_of(conn, period, subscriptions)?;
+        let decisions = decide(page, &live, &voided, &label, now, caller)?;
+        totals.add_decisions(&decisions, &label)?;
+        summary.count(&decisions);
+        if let Some(run_id) = summary.run_id {
+            write(conn, decisions, run_id, now, caller)?;
+        }
+        Ok::<(), RunError>(())
+    };
+    let mut evaluated: Vec<i64> = Vec::new();
+    let mut after = None;
+    loop {
+        let scope = Scope::Page {
+            after: after.take(),
+            limit: PAGE,
+        };
+        let (page, last) = inputs.evaluate(conn, scope)?;
+        let ids: Vec<i64> = page.iter().map(|e| e.subscription.id).collect();
+        step(conn, &page, &ids)?;
+        evaluated.extend(ids);
+        if last.is_none() {
+            break;
+        }
+        after = last;
+    }
+    // A current credit whose subscription no longer falls in the period (its dates were
+    // corrected) is owed nothing now.
+    evaluated.sort_unstable();
+    let stale: Vec<i64> = with_current
+        .into_iter()
+        .filter(|s| evaluated.binary_search(s).is_err())
+        .collect();
+    for chunk in stale.chunks(PAGE as usize) {
+        step(conn, &[], chunk)?;
+    }
+    summary.subscriptions_evaluated = evaluated.len();
+    summary.totals = totals.strings();
+    if let Some(run_id) = summary.run_id {
+        let totals = serde_json::to_string(&summary.totals).unwrap_or_default();
+        credits::finish_run(conn, run_id, &summary.counts(&totals))?;
+        let after = serde_json::to_value(&summary).unwrap_or_default();
+        let entry = AuditEntry::new("credit_run.create", run_id, None, Some(after));
+        audit::record_all(conn, caller, now, &[entry])?;
+    }
+    Ok(summary)
+}
+
+impl Summary {
+    fn counts<'a>(&self, totals: &'a str) -> RunCounts<'a> {
+        RunCounts {
+            subscriptions_evaluated: count(self.subscriptions_evaluated),
+            created: count(self.created),
+            unchanged: count(self.unchanged),
+            superseded: count(self.superseded),
+            adjusted: count(self.adjusted),
+            totals,
         }
     }
-    if dry_run {
-        return Ok(summary);
+
+    fn count(&mut self, decisions: &[Decision]) {
+        for d in decisions {
+            match d {
+                Decision::Unchanged => self.unchanged += 1,
+                Decision::Create(_) => self.created += 1,
+                Decision::Supersede { .. } => self.superseded += 1,
+                Decision::Adjust(_) => self.adjusted += 1,
+            }
+        }
     }
-    let totals_json = serde_json::to_string(&summary.totals).unwrap_or_default();
-    let run_id = credits::insert_run(
-        conn,
-        &NewRun {
-            period: &label,
-            as_of: now.min(ends),
-            started_by: &caller.subject,
-            started_at: now,
-            subscriptions_evaluated: count(summary.subscriptions_evaluated),
-            created: count(summary.created),
-            unchanged: count(summary.unchanged),
-            superseded: count(summary.superseded),
-            adjusted: count(summary.adjusted),
-            totals: &totals_json,
-        },
-    )?;
-    summary.run_id = Some(run_id);
-    write(conn, decisions, run_id, now, caller)?;
-    Ok(summary)
+}
+
+/// The period's live credits before the run, totalled per currency, and the subscriptions that
+/// have a current SLA credit (sorted).
+fn live_before(conn: &mut DbConnection, period: Period) -> Result<(Totals, Vec<i64>), RunError> {
+    let label = period.to_string();
+    let mut totals = Totals::default();
+    let mut with_current = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = credits::live_amounts(conn, period, after, AMOUNTS_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for c in &page {
+            totals.add(c.currency, c.amount_minor, 1, &label)?;
+            if c.kind == CreditKind::Sla {
+                with_current.push(c.subscription_id);
+            }
+        }
+    }
+    with_current.sort_unstable();
+    with_current.dedup();
+    Ok((totals, with_current))
 }
 
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// Writes a page's decisions. New credits name their run; the run's own audit entry says who
+/// started it. A superseded credit gets an audit entry of its own (its row does not name the run).
 fn write(
     conn: &mut DbConnection,
     decisions: Vec<Decision>,
@@ -170,37 +248,19 @@ fn write(
     if credits::transition(conn, &ids, Move::Supersede.from(), &change)? != ids.len() {
         return Err(RunError::Raced(ids.first().copied().unwrap_or_default()));
     }
+    let entries: Vec<_> = superseded
+        .iter()
+        .map(|old| {
+            let before = json!({ "status": old.status, "amount_minor": old.amount_minor });
+            let after = json!({ "status": Move::Supersede.target(), "run_id": run_id });
+            AuditEntry::new(Move::Supersede.action(), old.id, Some(before), Some(after))
+        })
+        .collect();
+    audit::record_all(conn, caller, now, &entries)?;
     for c in &mut new {
         c.run_id = Some(run_id);
     }
-    // Written a chunk at a time, each chunk with its audit entries, to keep memory flat.
-    for chunk in superseded.chunks(1000) {
-        let entries: Vec<_> = chunk
-            .iter()
-            .map(|old| {
-                let before = json!({ "status": old.status, "amount_minor": old.amount_minor });
-                let after = json!({ "status": Move::Supersede.target(), "run_id": run_id });
-                AuditEntry::new(Move::Supersede.action(), old.id, Some(before), Some(after))
-            })
-            .collect();
-        audit::record_all(conn, caller, now, &entries)?;
-    }
-    for chunk in new.chunks(1000) {
-        let ids = credits::insert(conn, chunk)?;
-        let entries: Vec<AuditEntry> = ids
-            .iter()
-            .zip(chunk)
-            .map(|(id, c)| {
-                let after = json!({
-                    "kind": c.kind, "status": c.status, "subscription_id": c.subscription_id, "period": c.period,
-                    "amount_minor": c.amount_minor, "currency": c.currency, "supersedes": c.supersedes,
-                    "adjusts": c.adjusts, "run_id": run_id, "at": now,
-                });
-                AuditEntry::new("credit.create", id, None, Some(after))
-            })
-            .collect();
-        audit::record_all(conn, caller, now, &entries)?;
-    }
+    credits::insert_many(conn, &new)?;
     Ok(())
 }
 
@@ -376,47 +436,57 @@ fn sla_line(
     }
 }
 
-/// The period's live credits after the decisions, per currency, as decimal strings.
-fn totals(
-    live: &[Credit],
-    decisions: &[Decision],
-    period: &str,
-) -> Result<BTreeMap<String, String>, RunError> {
-    let mut minor: BTreeMap<&'static str, Money> = BTreeMap::new();
-    let mut add = |currency: Currency, amount: i64, sign: i64| {
-        let overflow = || {
-            RunError::Overflow(format!(
-                "the {} total of the credits of {period}",
-                currency.code()
-            ))
-        };
-        let total = minor
+/// Live credits per currency, in minor units, checked.
+#[derive(Default)]
+struct Totals(BTreeMap<&'static str, Money>);
+
+impl Totals {
+    fn add(
+        &mut self,
+        currency: Currency,
+        amount: i64,
+        sign: i64,
+        period: &str,
+    ) -> Result<(), RunError> {
+        let total = self
+            .0
             .entry(currency.code())
             .or_insert(Money::from_minor(0, currency));
         total.minor = amount
             .checked_mul(sign)
             .and_then(|amount| total.minor.checked_add(amount))
-            .ok_or_else(overflow)?;
-        Ok::<(), RunError>(())
-    };
-    for c in live {
-        add(c.currency, c.amount_minor, 1)?;
+            .ok_or_else(|| {
+                RunError::Overflow(format!(
+                    "the {} total of the credits of {period}",
+                    currency.code()
+                ))
+            })?;
+        Ok(())
     }
-    for d in decisions {
-        let (gone, added) = match d {
-            Decision::Unchanged => (None, None),
-            Decision::Create(c) | Decision::Adjust(c) => (None, Some(c)),
-            Decision::Supersede { old, replacement } => (Some(old), replacement.as_ref()),
-        };
-        if let Some(old) = gone {
-            add(old.currency, old.amount_minor, -1)?;
+
+    /// What the decisions take away and add.
+    fn add_decisions(&mut self, decisions: &[Decision], period: &str) -> Result<(), RunError> {
+        for d in decisions {
+            let (gone, added) = match d {
+                Decision::Unchanged => (None, None),
+                Decision::Create(c) | Decision::Adjust(c) => (None, Some(c)),
+                Decision::Supersede { old, replacement } => (Some(old), replacement.as_ref()),
+            };
+            if let Some(old) = gone {
+                self.add(old.currency, old.amount_minor, -1, period)?;
+            }
+            if let Some(c) = added {
+                self.add(c.currency, c.amount_minor, 1, period)?;
+            }
         }
-        if let Some(c) = added {
-            add(c.currency, c.amount_minor, 1)?;
-        }
+        Ok(())
     }
-    Ok(minor
-        .into_iter()
-        .map(|(code, total)| (code.to_owned(), total.amount()))
-        .collect())
+
+    /// As decimal strings, by currency code.
+    fn strings(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(code, total)| ((*code).to_owned(), total.amount()))
+            .collect()
+    }
 }

@@ -9,6 +9,7 @@ mod catalog;
 mod credits;
 mod customers;
 mod errors;
+mod fresh_statements;
 mod hardening;
 mod idempotency;
 mod imports;

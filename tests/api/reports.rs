@@ -354,7 +354,7 @@ crate::both!(
 /// Reports page through subscriptions in (plan, id) order: every one once, none twice.
 fn pages_cover_every_subscription_once(app: &TestApp) {
     use sla_ledger::engine::Period;
-    use sla_ledger::ledger::evaluate::{PeriodInputs, Scope};
+    use sla_ledger::ledger::evaluate::{PeriodInputs, Plans, Scope};
     worked_example(app);
     app.plan("basic", &["api"]);
     let mut expected = Vec::new();
@@ -379,7 +379,7 @@ fn pages_cover_every_subscription_once(app: &TestApp) {
     expected.sort();
     let period = Period::parse("2026-01").unwrap();
     let mut conn = app.db.conn().unwrap();
-    let inputs = PeriodInputs::load(&mut conn, period, app.clock.now()).unwrap();
+    let inputs = PeriodInputs::load(&mut conn, period, app.clock.now(), Plans::All).unwrap();
     let (mut seen, mut after) = (Vec::new(), None);
     loop {
         let (page, last) = inputs

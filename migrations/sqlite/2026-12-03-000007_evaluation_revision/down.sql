@@ -1,0 +1,16 @@
+DROP TRIGGER impact_windows_insert_revision;
+DROP TRIGGER impact_windows_update_revision;
+DROP TRIGGER impact_windows_delete_revision;
+DROP TRIGGER window_regions_insert_revision;
+DROP TRIGGER window_regions_update_revision;
+DROP TRIGGER window_regions_delete_revision;
+DROP TRIGGER window_customers_insert_revision;
+DROP TRIGGER window_customers_update_revision;
+DROP TRIGGER window_customers_delete_revision;
+DROP TRIGGER components_insert_revision;
+DROP TRIGGER components_update_revision;
+DROP TRIGGER components_delete_revision;
+DROP TRIGGER plan_versions_insert_revision;
+DROP TRIGGER plan_versions_update_revision;
+DROP TRIGGER plan_versions_delete_revision;
+DROP TABLE evaluation_revision;
