@@ -11,6 +11,8 @@ OPENAPI_PYTHON_CLIENT := 0.29.1
 BUILD_PACKAGES := libssl-dev pkg-config
 # ... and those the tests start: Prometheus scrapes the service (tests/api/metrics.rs).
 TEST_PACKAGES := prometheus
+# ... and what the benchmarks drive the service with: wrk (benches/statement_load.rs).
+BENCH_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test packages python-client lint bench
@@ -68,6 +70,7 @@ lint: packages
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 
+bench: PACKAGES = $(BUILD_PACKAGES) $(BENCH_PACKAGES)
 bench: packages
 	cargo bench --bench engine --bench incidents --bench credit_run --bench reports --bench import_memory \
-		--bench metrics_overhead
+		--bench metrics_overhead --bench statement_load --bench month_end

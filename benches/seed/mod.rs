@@ -1,6 +1,8 @@
-//! Deterministic data for the benchmarks: 200 components, 20 plan versions covering all of them,
+//! Deterministic data for the benchmarks: components, plan versions covering all of them,
 //! customers in 3 regions with one subscription each (a tenth starting mid-January 2026), and
-//! windows in January 2026 (10 % region-scoped, 1 % customer-scoped).
+//! windows in January 2026, some region-scoped, some customer-scoped. `seed` is the usual month
+//! (200 components, 20 plan versions, 10 % and 1 % scoped); `seed_shaped` any other. Rows go in
+//! multi-row statements of 2,000.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, dead_code)]
 
@@ -11,8 +13,22 @@ use sla_ledger::db::{Db, DbConnection};
 use sla_ledger::domain::incident::{ImpactWindow, IncidentStatus};
 use sla_ledger::engine::Severity;
 
-const COMPONENTS: usize = 200;
-const PLANS: usize = 20;
+/// What a seeded month looks like beyond its size.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    pub components: usize,
+    pub plans: usize,
+    /// Percent of the windows scoped to a region, and to a customer.
+    pub region_percent: usize,
+    pub customer_percent: usize,
+}
+
+pub const USUAL: Shape = Shape {
+    components: 200,
+    plans: 20,
+    region_percent: 10,
+    customer_percent: 1,
+};
 const REGIONS: [&str; 3] = ["na", "emea", "apac"];
 const JANUARY: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const MONTH: i64 = 31 * 86_400;
@@ -47,13 +63,23 @@ macro_rules! insert_all {
 }
 
 pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
+    seed_shaped(db, subscriptions_count, windows_count, USUAL);
+}
+
+pub fn seed_shaped(db: &Db, subscriptions_count: usize, windows_count: usize, shape: Shape) {
+    let Shape {
+        components: component_count,
+        plans: plan_count,
+        region_percent,
+        customer_percent,
+    } = shape;
     let mut rng = Lcg(7);
     db.transaction(|conn| -> Result<(), sla_ledger::db::DbError> {
-        let rows: Vec<_> = (0..COMPONENTS)
+        let rows: Vec<_> = (0..component_count)
             .map(|i| (components::key.eq(format!("c{i:03}")), components::name.eq(format!("C{i}")), components::created_at.eq(0), components::updated_at.eq(0)))
             .collect();
         insert_all!(conn, components::table, rows);
-        for p in 0..PLANS {
+        for p in 0..plan_count {
             let key = format!("plan{p:02}");
             diesel::insert_into(plans::table)
                 .values((plans::key.eq(&key), plans::name.eq(&key), plans::created_at.eq(0)))
@@ -85,7 +111,7 @@ pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
         let rows: Vec<_> = (0..subscriptions_count)
             .map(|i| (
                 subscriptions::customer_id.eq(first_customer + i as i64),
-                subscriptions::plan_key.eq(format!("plan{:02}", i % PLANS)),
+                subscriptions::plan_key.eq(format!("plan{:02}", i % plan_count)),
                 subscriptions::start_at.eq(if i % 10 == 0 { JANUARY + 15 * 86_400 } else { JANUARY - 86_400 }),
                 subscriptions::created_at.eq(0),
                 subscriptions::updated_at.eq(0),
@@ -99,12 +125,13 @@ pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
             .map(|i| {
                 let start = JANUARY + rng.below((MONTH - 7200) as usize) as i64;
                 ImpactWindow {
-                    component: format!("c{:03}", rng.below(COMPONENTS)),
+                    component: format!("c{:03}", rng.below(component_count)),
                     severity: severities[rng.below(4)],
                     start,
                     end: Some(start + 20 + rng.below(1800) as i64),
-                    regions: if i % 10 == 0 { vec![REGIONS[rng.below(3)].to_owned()] } else { vec![] },
-                    customers: if i % 100 == 1 { vec![format!("cus{:06}", rng.below(subscriptions_count))] } else { vec![] },
+                    // Spread evenly: every tenth window for 10 %, and so on.
+                    regions: if (i * region_percent) % 100 < region_percent { vec![REGIONS[rng.below(3)].to_owned()] } else { vec![] },
+                    customers: if ((i + 99) * customer_percent) % 100 < customer_percent { vec![format!("cus{:06}", rng.below(subscriptions_count))] } else { vec![] },
                 }
             })
             .collect();
@@ -112,4 +139,30 @@ pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
         Ok(())
     })
     .expect("seed");
+}
+
+/// Runs `bench(backend, url)` on SQLite (a temp file) and, when reachable, on PostgreSQL (a fresh
+/// database from `SLA_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432`, dropped
+/// after).
+pub fn on_each_backend(name: &str, mut bench: impl FnMut(&str, &str)) {
+    use diesel::connection::SimpleConnection;
+    let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let dir = tempfile::tempdir().expect("temp dir");
+    bench("sqlite", &dir.path().join("bench.db").to_string_lossy());
+    // Before libpq's first TLS connection (see `prepare_tls`).
+    sla_ledger::db::prepare_tls();
+    match PgConnection::establish(&format!("{postgres}/postgres")) {
+        Ok(mut admin) => {
+            let db = format!("sla_bench_{name}_{}", std::process::id());
+            admin
+                .batch_execute(&format!("CREATE DATABASE {db}"))
+                .expect("create database");
+            bench("postgres", &format!("{postgres}/{db}"));
+            admin
+                .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+                .expect("drop database");
+        }
+        Err(e) => println!("postgres: skipped ({e})"),
+    }
 }

@@ -10,8 +10,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
+use lru::LruCache;
 use parking_lot::Mutex;
 
 use super::applicability::{Coverage, Groups, Subscriber, Window};
@@ -52,6 +54,9 @@ impl std::error::Error for BatchError {}
 struct Plan {
     rules: Rules,
     span: Span,
+    /// Plans with the same components, time zone, weights, maintenance rule and minimum downtime
+    /// have the same timelines; they share them (plans often differ only in price and policy).
+    class: usize,
     /// Indices of the windows for every customer in every region.
     everyone: Vec<usize>,
     /// Region-scoped windows for every customer, by region.
@@ -75,6 +80,7 @@ impl Plan {
         let mut plan = Plan {
             rules,
             span,
+            class: 0,
             everyone: Vec::new(),
             by_region: HashMap::new(),
             by_customer: HashMap::new(),
@@ -119,14 +125,18 @@ impl Plan {
     }
 }
 
-/// The base timelines of one plan, by region.
-type Kept = (usize, HashMap<Option<String>, Arc<Timeline>>);
+/// What a base timeline is built from: a plan class and a region.
+type TimelineKey = (usize, Option<String>);
+
+/// How many base timelines a month keeps: a run's pages come in plan order and need one plan's
+/// (a few regions) at a time; more lets plans of few classes share them.
+const KEPT_TIMELINES: NonZeroUsize = NonZeroUsize::new(16).expect("16 is not zero");
 
 /// A period's windows prepared for any number of statements: which windows each plan version
 /// covers, and the timelines built from them. Build it once and ask it for page after page (a
 /// run, a report) or request after request (statements): each plan's timelines are built once
-/// while that plan is being served. It keeps the timelines of the plan it served last, so pages
-/// in plan order build each timeline once and memory stays at one plan's worth.
+/// while that plan is being served. It keeps the timelines it built last (`KEPT_TIMELINES`), so
+/// pages in plan order build each timeline once and memory stays at a few plans' worth.
 pub struct Month {
     period: Period,
     as_of: i64,
@@ -135,7 +145,7 @@ pub struct Month {
     names: Vec<String>,
     component_of: Vec<usize>,
     plans: Vec<Plan>,
-    kept: Mutex<Option<Kept>>,
+    kept: Mutex<LruCache<TimelineKey, Arc<Timeline>>>,
 }
 
 impl Month {
@@ -147,14 +157,39 @@ impl Month {
         windows: Vec<Window>,
         groups: &Groups,
     ) -> Result<Month, BatchError> {
-        let plans = terms
-            .iter()
-            .enumerate()
-            .map(|(index, t)| {
-                Plan::new(t, period, as_of, &windows, groups)
-                    .map_err(|error| BatchError::Terms { index, error })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut classes = Vec::new();
+        let mut plans = Vec::with_capacity(terms.len());
+        for (index, t) in terms.iter().enumerate() {
+            let mut components = t.components.clone();
+            components.sort_unstable();
+            components.dedup();
+            let r = Rules::new(t).map_err(|error| BatchError::Terms { index, error })?;
+            let class = (
+                components,
+                t.timezone,
+                r.weights_e4,
+                r.maintenance,
+                r.min_downtime,
+            );
+            let same = classes.iter().position(|c| *c == class);
+            let mut plan = match same.and_then(|c| plans.iter().find(|p: &&Plan| p.class == c)) {
+                Some(twin) => Plan {
+                    rules: r,
+                    span: twin.span,
+                    class: twin.class,
+                    everyone: twin.everyone.clone(),
+                    by_region: twin.by_region.clone(),
+                    by_customer: twin.by_customer.clone(),
+                },
+                None => Plan::new(t, period, as_of, &windows, groups)
+                    .map_err(|error| BatchError::Terms { index, error })?,
+            };
+            plan.class = same.unwrap_or_else(|| {
+                classes.push(class);
+                classes.len() - 1
+            });
+            plans.push(plan);
+        }
         let mut names: Vec<String> = windows.iter().map(|w| w.component.clone()).collect();
         names.sort_unstable();
         names.dedup();
@@ -169,7 +204,7 @@ impl Month {
             names,
             component_of,
             plans,
-            kept: Mutex::new(None),
+            kept: Mutex::new(LruCache::new(KEPT_TIMELINES)),
         })
     }
 
@@ -180,28 +215,22 @@ impl Month {
 
     /// The base timeline of `plan` for customers in `region`: kept, or built now.
     fn timeline(&self, index: usize, region: Option<&str>, names: &[&str]) -> Arc<Timeline> {
+        let plan = &self.plans[index];
         let mut kept = self.kept.lock();
-        let (_, timelines) = match kept.as_mut() {
-            Some(kept) if kept.0 == index => kept,
-            _ => kept.insert((index, HashMap::new())),
-        };
-        let timeline = timelines
-            .entry(region.map(str::to_owned))
-            .or_insert_with(|| {
-                let plan = &self.plans[index];
-                let regional = region
-                    .and_then(|r| plan.by_region.get(r))
-                    .map_or(&[][..], Vec::as_slice);
-                let inputs = plan.everyone.iter().chain(regional).map(|&i| {
-                    Input::new(
-                        &self.windows[i],
-                        self.component_of[i],
-                        self.as_of,
-                        plan.span,
-                    )
-                });
-                Arc::new(Timeline::build(inputs, names, &plan.rules))
+        let timeline = kept.get_or_insert((plan.class, region.map(str::to_owned)), || {
+            let regional = region
+                .and_then(|r| plan.by_region.get(r))
+                .map_or(&[][..], Vec::as_slice);
+            let inputs = plan.everyone.iter().chain(regional).map(|&i| {
+                Input::new(
+                    &self.windows[i],
+                    self.component_of[i],
+                    self.as_of,
+                    plan.span,
+                )
             });
+            Arc::new(Timeline::build(inputs, names, &plan.rules))
+        });
         Arc::clone(timeline)
     }
 

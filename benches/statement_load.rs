@@ -1,0 +1,137 @@
+//! One customer's statement under load (issue 12: on the 100,000-subscription month, PostgreSQL,
+//! 16 clients: p50 ≤ 5 ms, p99 ≤ 20 ms, ≥ 1,000 statements/s).
+//!
+//! `cargo bench --bench statement_load`: seeds 100,000 subscriptions and 20,000 windows (the
+//! credit-run month) on PostgreSQL and SQLite, starts the real `sla-ledger serve`, and drives
+//! `GET /v1/customers/{id}/statement?period=2026-01` for random customers with `wrk` (Debian's
+//! package; `make bench` installs it): 16 connections on 2 threads, a 5 s warm-up, then 20 s
+//! measured. Prints wrk's latency distribution and throughput.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod seed;
+
+use std::net::TcpStream;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use sla_ledger::auth::{Keys, Role};
+use sla_ledger::db::Db;
+
+const SUBSCRIPTIONS: usize = 100_000;
+const WINDOWS: usize = 20_000;
+const SECRET: &str = "bench-secret";
+
+fn main() {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        println!("statement_load: skipped (wrk is not installed; `make bench` installs it)");
+        return;
+    }
+    seed::on_each_backend("statement_load", |backend, url| {
+        bench(
+            backend,
+            url,
+            if backend == "sqlite" { 18_191 } else { 18_192 },
+        );
+    });
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn bench(backend: &str, url: &str, port: u16) {
+    let db = Db::connect(url, 2).expect("connect");
+    db.migrate().expect("migrate");
+    seed::seed(&db, SUBSCRIPTIONS, WINDOWS);
+    drop(db);
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
+            .arg("serve")
+            .env("SLA_DATABASE_URL", url)
+            .env("SLA_BIND", format!("127.0.0.1:{port}"))
+            .env("SLA_JWT_SECRET", SECRET)
+            .env("SLA_LOG", "warn")
+            .spawn()
+            .expect("start sla-ledger"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let token = Keys::new(Some(SECRET), None, None, None)
+        .unwrap()
+        .mint("bench", Role::Viewer, 3600)
+        .unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("statement.lua");
+    std::fs::write(
+        &script,
+        format!(
+            r#"math.randomseed(12)
+request = function()
+  local path = string.format("/v1/customers/cus%06d/statement?period=2026-01", math.random(0, {last}))
+  return wrk.format("GET", path, {{["Authorization"] = "Bearer {token}"}})
+end
+"#,
+            last = SUBSCRIPTIONS - 1
+        ),
+    )
+    .expect("script");
+
+    // The first statement of a plan reads its month; later ones share it.
+    let started = Instant::now();
+    let cold = ureq::get(format!(
+        "http://127.0.0.1:{port}/v1/customers/cus000000/statement?period=2026-01"
+    ))
+    .header("Authorization", format!("Bearer {token}"))
+    .call()
+    .expect("first statement");
+    assert_eq!(cold.status(), 200);
+    println!(
+        "{backend}: first statement of a plan (reads its month): {:.0} ms",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    wrk(&script, port, "5s");
+    let out = wrk(&script, port, "20s");
+    assert!(
+        !out.contains("Non-2xx"),
+        "every answer must be a 200:\n{out}"
+    );
+    let line = |part: &str| {
+        out.lines()
+            .find(|l| l.contains(part))
+            .map_or("?".to_owned(), |l| {
+                l.split_whitespace().collect::<Vec<_>>().join(" ")
+            })
+    };
+    println!(
+        "{backend}: 16 clients, 20 s: {} | {} | {} | {} | {}",
+        line("50%"),
+        line("90%"),
+        line("99%"),
+        line("Requests/sec"),
+        line("requests in")
+    );
+}
+
+fn wrk(script: &std::path::Path, port: u16, duration: &str) -> String {
+    let out = Command::new("wrk")
+        .args(["-t2", "-c16", "-d", duration, "--latency", "-s"])
+        .arg(script)
+        .arg(format!("http://127.0.0.1:{port}"))
+        .output()
+        .expect("run wrk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
