@@ -46,6 +46,9 @@ pub struct Credit {
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = credits)]
+// None is NULL (no column here has a default): SQLite then takes a thousand rows in one statement
+// instead of one statement per row.
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewCredit {
     pub kind: CreditKind,
     pub status: CreditStatus,
