@@ -148,27 +148,6 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> 
     Ok(out)
 }
 
-/// Every credit of a period that still counts: current SLA credits and live adjustments.
-pub fn live_in_period(conn: &mut DbConnection, period: Period) -> QueryResult<Vec<Credit>> {
-    credits::table
-        .filter(credits::period.eq(period.to_string()))
-        .filter(credits::status.eq_any(CreditStatus::COUNTING))
-        .order(credits::id)
-        .select(Credit::as_select())
-        .load(conn)
-}
-
-/// A period's voided SLA credits and adjustments: decisions the next run respects.
-pub fn voided_in_period(conn: &mut DbConnection, period: Period) -> QueryResult<Vec<Credit>> {
-    credits::table
-        .filter(credits::period.eq(period.to_string()))
-        .filter(credits::status.eq(CreditStatus::Void))
-        .filter(credits::kind.eq_any([CreditKind::Sla, CreditKind::Adjustment]))
-        .order(credits::id)
-        .select(Credit::as_select())
-        .load(conn)
-}
-
 /// The live credits of some subscriptions in a period.
 pub fn live_of(
     conn: &mut DbConnection,

@@ -178,9 +178,6 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(credits -> customers (customer_id));
-diesel::joinable!(impact_windows -> incidents (incident_id));
-diesel::joinable!(window_regions -> impact_windows (window_id));
 diesel::table! {
     evaluation_revision (id) {
         id -> Integer,
@@ -188,6 +185,9 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(credits -> customers (customer_id));
+diesel::joinable!(impact_windows -> incidents (incident_id));
+diesel::joinable!(window_regions -> impact_windows (window_id));
 diesel::joinable!(window_customers -> impact_windows (window_id));
 diesel::joinable!(window_customers -> customers (customer_id));
 diesel::joinable!(plan_versions -> plans (plan_key));

@@ -2,9 +2,10 @@
 //! subscription, without sweeping windows per subscription: subscriptions that see the same
 //! windows (same plan version, same region-scoped windows, same customer-scoped windows) form a
 //! group, and each group's timeline is built once and cut to each measured span in O(log n).
-//! A plan version and region share one timeline (`timeline.rs`); a group that also sees
-//! customer-scoped windows patches it around them (`overlay.rs`). Most subscriptions cover the
-//! whole period, so the usage of a span is also computed once per group.
+//! Plan versions alike in everything but price and credit policy share their windows, and with a
+//! region one timeline (`timeline.rs`); a group that also sees customer-scoped windows patches it
+//! around them (`overlay.rs`). Most subscriptions cover the whole period, so the usage of a span
+//! is also computed once per group. A [`Month`] keeps its timelines for page after page.
 //!
 //! [`statement`]: super::statement::statement
 
@@ -22,7 +23,7 @@ use super::overlay::{Frame, Overlay};
 use super::period::Period;
 use super::rules::{Rules, TermsError};
 use super::statement::{Statement, finish};
-use super::terms::Terms;
+use super::terms::{Maintenance, Terms};
 use super::timeline::{Input, Timeline};
 use super::usage::Usage;
 
@@ -50,13 +51,20 @@ impl fmt::Display for BatchError {
 
 impl std::error::Error for BatchError {}
 
-/// One plan version, with the windows it covers sorted by how they are scoped.
+/// One plan version: its rules, and which class of windows and timelines it shares.
 struct Plan {
     rules: Rules,
-    span: Span,
-    /// Plans with the same components, time zone, weights, maintenance rule and minimum downtime
-    /// have the same timelines; they share them (plans often differ only in price and policy).
+    /// Index into `Month::classes`.
     class: usize,
+}
+
+/// What plans with the same components, time zone, weights, maintenance rule and minimum
+/// downtime share (plans often differ only in price and credit policy): the windows they cover,
+/// sorted by how they are scoped, and so their timelines.
+struct Class {
+    /// What makes a class: components (sorted), zone, weights, maintenance, minimum downtime.
+    key: ClassKey,
+    span: Span,
     /// Indices of the windows for every customer in every region.
     everyone: Vec<usize>,
     /// Region-scoped windows for every customer, by region.
@@ -65,22 +73,22 @@ struct Plan {
     by_customer: HashMap<i64, Vec<usize>>,
 }
 
-impl Plan {
+type ClassKey = (Vec<String>, chrono_tz::Tz, [i64; 3], Maintenance, i64);
+
+impl Class {
     fn new(
-        terms: &Terms,
+        key: ClassKey,
         period: Period,
         as_of: i64,
         windows: &[Window],
         groups: &Groups,
-    ) -> Result<Self, TermsError> {
-        let rules = Rules::new(terms)?;
-        let span = period.span(terms.timezone);
+    ) -> Class {
+        let span = period.span(key.1);
         let reach = span.intersect(Span::new(i64::MIN, as_of));
-        let coverage = Coverage::new(&terms.components, groups);
-        let mut plan = Plan {
-            rules,
+        let coverage = Coverage::new(&key.0, groups);
+        let mut class = Class {
+            key,
             span,
-            class: 0,
             everyone: Vec::new(),
             by_region: HashMap::new(),
             by_customer: HashMap::new(),
@@ -91,21 +99,21 @@ impl Plan {
         for (i, window) in relevant {
             if !window.customers.is_empty() {
                 for customer in &window.customers {
-                    plan.by_customer.entry(*customer).or_default().push(i);
+                    class.by_customer.entry(*customer).or_default().push(i);
                 }
             } else if !window.regions.is_empty() {
                 for region in &window.regions {
-                    plan.by_region.entry(region.clone()).or_default().push(i);
+                    class.by_region.entry(region.clone()).or_default().push(i);
                 }
             } else {
-                plan.everyone.push(i);
+                class.everyone.push(i);
             }
         }
-        Ok(plan)
+        class
     }
 
-    /// What makes a subscriber's windows differ from another's under this plan: its region (if
-    /// any window is scoped to it) and the customer-scoped windows that reach it.
+    /// What makes a subscriber's windows differ from another's: its region (if any window is
+    /// scoped to it) and the customer-scoped windows that reach it.
     fn key(&self, subscriber: &Subscriber, windows: &[Window]) -> (Option<&str>, Vec<usize>) {
         let region = subscriber
             .region
@@ -122,6 +130,14 @@ impl Plan {
                     .collect()
             });
         (region, own)
+    }
+
+    /// The windows for customers in `region` who see no window of their own.
+    fn shared<'c>(&'c self, region: Option<&str>) -> impl Iterator<Item = &'c usize> + Clone {
+        let regional = region
+            .and_then(|r| self.by_region.get(r))
+            .map_or(&[][..], Vec::as_slice);
+        self.everyone.iter().chain(regional)
     }
 }
 
@@ -145,6 +161,7 @@ pub struct Month {
     names: Vec<String>,
     component_of: Vec<usize>,
     plans: Vec<Plan>,
+    classes: Vec<Class>,
     kept: Mutex<LruCache<TimelineKey, Arc<Timeline>>>,
 }
 
@@ -157,38 +174,28 @@ impl Month {
         windows: Vec<Window>,
         groups: &Groups,
     ) -> Result<Month, BatchError> {
-        let mut classes = Vec::new();
+        let mut classes: Vec<Class> = Vec::new();
         let mut plans = Vec::with_capacity(terms.len());
         for (index, t) in terms.iter().enumerate() {
+            let rules = Rules::new(t).map_err(|error| BatchError::Terms { index, error })?;
             let mut components = t.components.clone();
             components.sort_unstable();
             components.dedup();
-            let r = Rules::new(t).map_err(|error| BatchError::Terms { index, error })?;
-            let class = (
+            let key = (
                 components,
                 t.timezone,
-                r.weights_e4,
-                r.maintenance,
-                r.min_downtime,
+                rules.weights_e4,
+                rules.maintenance,
+                rules.min_downtime,
             );
-            let same = classes.iter().position(|c| *c == class);
-            let mut plan = match same.and_then(|c| plans.iter().find(|p: &&Plan| p.class == c)) {
-                Some(twin) => Plan {
-                    rules: r,
-                    span: twin.span,
-                    class: twin.class,
-                    everyone: twin.everyone.clone(),
-                    by_region: twin.by_region.clone(),
-                    by_customer: twin.by_customer.clone(),
-                },
-                None => Plan::new(t, period, as_of, &windows, groups)
-                    .map_err(|error| BatchError::Terms { index, error })?,
+            let class = match classes.iter().position(|c| c.key == key) {
+                Some(class) => class,
+                None => {
+                    classes.push(Class::new(key, period, as_of, &windows, groups));
+                    classes.len() - 1
+                }
             };
-            plan.class = same.unwrap_or_else(|| {
-                classes.push(class);
-                classes.len() - 1
-            });
-            plans.push(plan);
+            plans.push(Plan { rules, class });
         }
         let mut names: Vec<String> = windows.iter().map(|w| w.component.clone()).collect();
         names.sort_unstable();
@@ -204,29 +211,22 @@ impl Month {
             names,
             component_of,
             plans,
+            classes,
             kept: Mutex::new(LruCache::new(KEPT_TIMELINES)),
         })
     }
 
-    /// How many windows it holds.
-    pub fn window_count(&self) -> usize {
-        self.windows.len()
-    }
-
     /// The base timeline of `plan` for customers in `region`: kept, or built now.
-    fn timeline(&self, index: usize, region: Option<&str>, names: &[&str]) -> Arc<Timeline> {
-        let plan = &self.plans[index];
+    fn timeline(&self, plan: &Plan, region: Option<&str>, names: &[&str]) -> Arc<Timeline> {
+        let class = &self.classes[plan.class];
         let mut kept = self.kept.lock();
         let timeline = kept.get_or_insert((plan.class, region.map(str::to_owned)), || {
-            let regional = region
-                .and_then(|r| plan.by_region.get(r))
-                .map_or(&[][..], Vec::as_slice);
-            let inputs = plan.everyone.iter().chain(regional).map(|&i| {
+            let inputs = class.shared(region).map(|&i| {
                 Input::new(
                     &self.windows[i],
                     self.component_of[i],
                     self.as_of,
-                    plan.span,
+                    class.span,
                 )
             });
             Arc::new(Timeline::build(inputs, names, &plan.rules))
@@ -246,7 +246,7 @@ impl Month {
                 position,
                 index: *index,
             })?;
-            let (region, own) = plan.key(subscriber, windows);
+            let (region, own) = self.classes[plan.class].key(subscriber, windows);
             let next = members.len();
             let group = *group_of.entry((*index, region, own)).or_insert(next);
             if group == next {
@@ -262,24 +262,22 @@ impl Month {
         groups.sort_unstable();
         for ((index, region, own), group) in groups {
             let plan = &self.plans[index];
+            let class = &self.classes[plan.class];
             let frame = Frame {
-                period: plan.span,
+                period: class.span,
                 as_of: self.as_of,
                 names: &names,
                 rules: &plan.rules,
             };
-            let base = self.timeline(index, region, &names);
-            let regional = region
-                .and_then(|r| plan.by_region.get(r))
-                .map_or(&[][..], Vec::as_slice);
+            let base = self.timeline(plan, region, &names);
             let indexed = |i: &usize| (&windows[*i], self.component_of[*i]);
-            let shared = || plan.everyone.iter().chain(regional).map(indexed);
+            let shared = class.shared(region).map(indexed);
             let overlay = (!own.is_empty())
-                .then(|| Overlay::new(&base, shared(), own.iter().map(indexed), &frame));
+                .then(|| Overlay::new(&base, shared, own.iter().map(indexed), &frame));
             let mut by_span: HashMap<Span, Usage> = HashMap::new();
             for &position in &members[group] {
                 let subscriber = &subs[position].1;
-                let measured = subscriber.measured_span(plan.span, self.as_of);
+                let measured = subscriber.measured_span(class.span, self.as_of);
                 let usage = by_span
                     .entry(measured)
                     .or_insert_with(|| match &overlay {
@@ -289,7 +287,7 @@ impl Month {
                     .clone();
                 out[position] = Some(finish(
                     self.period,
-                    plan.span,
+                    class.span,
                     subscriber,
                     usage,
                     &plan.rules,

@@ -80,6 +80,39 @@ proptest! {
             .collect();
         check(super::strategies::AFTER, &[plan], &subs, &windows)?;
     }
+
+    /// One `Month` asked page after page, in any order, with twin plans (alike but for price and
+    /// target, so they share windows and timelines): the same as one statement at a time.
+    #[test]
+    fn one_month_serves_pages_and_twin_plans(
+        plans in plans(),
+        subs in prop::collection::vec((0usize..8, subscriber_strategy()), 1..16),
+        windows in numbered(scoped_window(), 14),
+        as_of in as_of(),
+        page in 1usize..5,
+        reversed: bool,
+    ) {
+        let twins = plans.iter().map(|p| Terms {
+            monthly_fee_minor: p.monthly_fee_minor + 1_000,
+            sla_target_percent: rust_decimal::Decimal::new(995, 1),
+            ..p.clone()
+        });
+        let all: Vec<Terms> = plans.iter().cloned().chain(twins).collect();
+        let subs: Vec<(usize, Subscriber)> =
+            subs.into_iter().map(|(i, s)| (i % all.len(), s)).collect();
+        let month = batch::Month::new(period(PERIOD), as_of, &all, windows.clone(), &groups()).unwrap();
+        let mut pages: Vec<&[(usize, Subscriber)]> = subs.chunks(page).collect();
+        if reversed {
+            pages.reverse();
+        }
+        for page in pages {
+            for (got, (index, sub)) in month.statements(page).unwrap().iter().zip(page) {
+                let single =
+                    statement(period(PERIOD), as_of, &all[*index], sub, &windows, &groups()).unwrap();
+                prop_assert_eq!(got, &single);
+            }
+        }
+    }
 }
 
 #[test]
