@@ -10,10 +10,9 @@
 use std::process::Command;
 use std::time::Instant;
 
+mod backends;
 mod seed;
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use sla_ledger::auth::{Caller, Role};
 use sla_ledger::clock::Clock as _;
 use sla_ledger::db::Db;
@@ -28,25 +27,7 @@ fn main() {
         child_run(&args[i + 1]);
         return;
     }
-    let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let dir = tempfile::tempdir().expect("temp dir");
-    bench("sqlite", &dir.path().join("bench.db").to_string_lossy());
-    // Before libpq's first TLS connection (see `prepare_tls`).
-    sla_ledger::db::prepare_tls();
-    match PgConnection::establish(&format!("{postgres}/postgres")) {
-        Ok(mut admin) => {
-            let name = format!("sla_bench_run_{}", std::process::id());
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create database");
-            bench("postgres", &format!("{postgres}/{name}"));
-            admin
-                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .expect("drop database");
-        }
-        Err(e) => println!("postgres: skipped ({e})"),
-    }
+    backends::on_each_backend("run", bench);
 }
 
 fn bench(backend: &str, url: &str) {

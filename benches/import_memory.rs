@@ -15,10 +15,9 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod backends;
 mod statuspage;
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use serde::Deserialize;
 use sla_ledger::auth::{Keys, Role};
 use sla_ledger::config::ServeSettings;
@@ -80,29 +79,10 @@ fn main() {
         size as f64 / MIB
     );
     let file = file.to_string_lossy().into_owned();
-    let sqlite = dir.path().join("bench.db").to_string_lossy().into_owned();
-    let mut rows = bench("sqlite", &sqlite, &file);
-    let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    // Before libpq's first TLS connection (see `prepare_tls`).
-    sla_ledger::db::prepare_tls();
-    match PgConnection::establish(&format!("{postgres}/postgres")) {
-        Ok(mut admin) => {
-            let name = format!("sla_bench_import_{}", std::process::id());
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create database");
-            rows.extend(bench("postgres", &format!("{postgres}/{name}"), &file));
-            admin
-                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .expect("drop database");
-        }
-        Err(e) => {
-            println!("################################################################");
-            println!("# postgres: SKIPPED, not reachable at {postgres} ({e})");
-            println!("################################################################");
-        }
-    }
+    let mut rows = Vec::new();
+    backends::on_each_backend("import", |backend, url| {
+        rows.extend(bench(backend, url, &file))
+    });
     println!();
     println!(
         "| backend | request | document | baseline | peak | peak − baseline | ratio (≤ 4×) | time |"

@@ -8,10 +8,9 @@
 
 use std::time::{Duration, Instant};
 
+mod backends;
 mod statuspage;
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
 use sla_ledger::auth::{Caller, Role};
 use sla_ledger::clock::{Clock as _, SystemClock};
 use sla_ledger::db::Db;
@@ -25,26 +24,7 @@ const IMPORT_INCIDENTS: usize = 10_000; // × 10 windows = 100,000
 const STORED_WINDOWS: usize = 1_000_000;
 
 fn main() {
-    let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite_url = dir.path().join("bench.db").to_string_lossy().into_owned();
-    run("sqlite", &sqlite_url);
-    // Before libpq's first TLS connection (see `prepare_tls`).
-    sla_ledger::db::prepare_tls();
-    match diesel::PgConnection::establish(&format!("{postgres}/postgres")) {
-        Ok(mut admin) => {
-            let name = format!("sla_bench_{}", std::process::id());
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create database");
-            run("postgres", &format!("{postgres}/{name}"));
-            admin
-                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .expect("drop database");
-        }
-        Err(e) => println!("postgres: skipped ({e})"),
-    }
+    backends::on_each_backend("incidents", run);
 }
 
 fn run(backend: &str, url: &str) {

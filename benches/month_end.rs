@@ -11,6 +11,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod backends;
 mod seed;
 
 use std::io::Write;
@@ -38,7 +39,7 @@ fn main() {
         child(&args[i + 1], &args[i + 2]);
         return;
     }
-    seed::on_each_backend("month_end", |backend, url| {
+    backends::on_each_backend("month_end", |backend, url| {
         let db = Db::connect(url, 2).expect("connect");
         db.migrate().expect("migrate");
         let started = Instant::now();

@@ -7,6 +7,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod backends;
 mod seed;
 
 use std::io::Read;
@@ -16,8 +17,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use sla_ledger::auth::{Keys, Role};
 use sla_ledger::db::Db;
 
@@ -26,29 +25,13 @@ const WINDOWS: usize = 20_000;
 const SECRET: &str = "bench-secret";
 
 fn main() {
-    let postgres = std::env::var("SLA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let dir = tempfile::tempdir().expect("temp dir");
-    bench(
-        "sqlite",
-        &dir.path().join("bench.db").to_string_lossy(),
-        18_181,
-    );
-    // Before libpq's first TLS connection (see `prepare_tls`).
-    sla_ledger::db::prepare_tls();
-    match PgConnection::establish(&format!("{postgres}/postgres")) {
-        Ok(mut admin) => {
-            let name = format!("sla_bench_reports_{}", std::process::id());
-            admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create database");
-            bench("postgres", &format!("{postgres}/{name}"), 18_182);
-            admin
-                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-                .expect("drop database");
-        }
-        Err(e) => println!("postgres: skipped ({e})"),
-    }
+    backends::on_each_backend("reports", |backend, url| {
+        bench(
+            backend,
+            url,
+            if backend == "sqlite" { 18_181 } else { 18_182 },
+        );
+    });
 }
 
 fn rss_kb(pid: u32) -> u64 {

@@ -9,6 +9,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod backends;
 mod seed;
 
 use std::net::TcpStream;
@@ -27,7 +28,7 @@ fn main() {
         println!("statement_load: skipped (wrk is not installed; `make bench` installs it)");
         return;
     }
-    seed::on_each_backend("statement_load", |backend, url| {
+    backends::on_each_backend("statement_load", |backend, url| {
         bench(
             backend,
             url,
