@@ -14,7 +14,6 @@ mod backends;
 mod seed;
 
 use sla_ledger::auth::{Caller, Role};
-use sla_ledger::clock::Clock as _;
 use sla_ledger::db::Db;
 use sla_ledger::engine::Period;
 
@@ -62,17 +61,8 @@ fn child_run(url: &str) {
     let caller = Caller::local("bench", Role::Billing);
     let period = Period::parse("2026-01").expect("period");
     let started = Instant::now();
-    let summary = db
-        .transaction(|conn| {
-            sla_ledger::ledger::run::run(
-                conn,
-                period,
-                sla_ledger::clock::SystemClock.now(),
-                false,
-                &caller,
-            )
-        })
-        .expect("run");
+    let clock = sla_ledger::clock::SystemClock;
+    let summary = sla_ledger::ledger::jobs::run_here(&db, &clock, period, &caller).expect("run");
     let seconds = started.elapsed().as_secs_f64();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let peak = status

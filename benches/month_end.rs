@@ -101,11 +101,13 @@ fn child(step: &str, url: &str) {
         return;
     }
     let caller = Caller::local("bench", Role::Billing);
-    let summary = db
-        .transaction(|conn| {
-            sla_ledger::ledger::run::run(conn, period, now, step == "dry-run", &caller)
-        })
-        .expect("run");
+    let summary = if step == "dry-run" {
+        let mut conn = db.conn().expect("connection");
+        sla_ledger::ledger::run::preview(&mut conn, period, now, &caller).expect("dry run")
+    } else {
+        let clock = sla_ledger::clock::SystemClock;
+        sla_ledger::ledger::jobs::run_here(&db, &clock, period, &caller).expect("run")
+    };
     println!(
         "{:.2} s, {} evaluated, {} created, {} unchanged, totals {:?}, peak memory {}",
         started.elapsed().as_secs_f64(),

@@ -194,14 +194,16 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 crate::domain::parse_period("--period", &period).map_err(|e| e.to_string())?;
             let db = migrated(&db)?;
             let caller = crate::auth::Caller::local(actor, Role::Billing);
-            let now = crate::clock::SystemClock.now();
-            let summary = db
-                .transaction(|conn| crate::ledger::run::run(conn, period, now, dry_run, &caller))
-                .map_err(|e| e.to_string())?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
-            );
+            let shown = if dry_run {
+                let now = crate::clock::SystemClock.now();
+                let mut conn = db.conn().map_err(|e| e.to_string())?;
+                let summary = crate::ledger::run::preview(&mut conn, period, now, &caller)
+                    .map_err(|e| e.to_string())?;
+                serde_json::to_string_pretty(&summary)
+            } else {
+                serde_json::to_string_pretty(&credit_run(&db, period, &caller)?)
+            };
+            println!("{}", shown.map_err(|e| e.to_string())?);
             Ok(())
         }
         Command::Report {
@@ -252,6 +254,53 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Starts a credit run and works it here, with a progress bar on a terminal; the run as it ended.
+fn credit_run(
+    db: &Db,
+    period: crate::domain::Period,
+    caller: &crate::auth::Caller,
+) -> Result<crate::ledger::jobs::RunView, String> {
+    use crate::ledger::jobs::{self, Board, RunView};
+    use crate::ledger::run::PAGE;
+    let clock = crate::clock::SystemClock;
+    let board = Board::default();
+    jobs::reap(db, &board, clock.now()).map_err(|e| e.to_string())?;
+    let run = db
+        .transaction(|conn| {
+            jobs::start(conn, period, clock.now(), caller).map_err(crate::api::ApiError::from)
+        })
+        .map_err(|e| e.to_string())?;
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(u64::try_from(run.progress_total).unwrap_or(0)),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] {pos}/{len} subscriptions, {elapsed}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(format!("credit run {} of {period}", run.id));
+    let worked = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| jobs::work(db, &clock, &board, PAGE, run.id, caller));
+        while !worker.is_finished() {
+            bar.set_position(board.done(run.id).map_or(0, |d| d as u64));
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        worker.join()
+    });
+    bar.finish_and_clear();
+    match worked {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(format!("credit run {} failed: {e}", run.id)),
+        Err(_) => return Err(format!("credit run {} stopped unexpectedly", run.id)),
+    }
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let ended = crate::db::credit_runs::find(&mut conn, run.id).map_err(|e| e.to_string())?;
+    ended
+        .map(|r| RunView::new(r, &board))
+        .ok_or_else(|| format!("credit run {} is gone", run.id))
 }
 
 fn migrated(settings: &DatabaseSettings) -> Result<Db, String> {

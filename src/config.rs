@@ -115,6 +115,11 @@ pub struct ServeSettings {
     #[arg(long)]
     pub no_migrate: bool,
 
+    /// Subscriptions a credit run evaluates and writes at a time [default: 10000]. A run's
+    /// memory grows with it; fewer makes a run slower.
+    #[arg(long, env = "SLA_CREDIT_RUN_PAGE")]
+    pub credit_run_page: Option<std::num::NonZeroU32>,
+
     /// On SIGTERM: how long requests in flight may take to finish before the service exits.
     #[arg(long, env = "SLA_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,

@@ -56,6 +56,10 @@ impl Application {
             clock,
             metrics,
             statements: Arc::new(StatementCache::new(STATEMENT_CACHE_PLANS)),
+            runs: Arc::default(),
+            run_page: settings
+                .credit_run_page
+                .map_or(crate::ledger::run::PAGE, |p| i64::from(p.get())),
         });
         let metrics = match &settings.metrics_bind {
             None => None,

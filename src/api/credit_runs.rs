@@ -1,18 +1,22 @@
-//! `/v1/credit-runs`: evaluate a period and bring the ledger in line (billing and admin).
+//! `/v1/credit-runs`: evaluate a period and bring the ledger in line (billing and admin). A run is
+//! a job (`ledger::jobs`): `POST` answers `202 Accepted` with the run `running`; `GET` shows its
+//! progress and how it ended. A dry run is answered at once.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::extract::{JsonBody, idempotency_key, optional};
+use super::observe::blocking;
 use super::pagination::Listing;
-use super::write::{Changed, Write, commit, read};
+use super::write::{Changed, Write, commit, committed, read};
 use super::{ApiError, AppState};
+use crate::auth::Caller;
 use crate::db::DbConnection;
-use crate::db::credits::{self, Run};
-use crate::domain::format_instant;
+use crate::db::credit_runs::{self, RUNNING};
 use crate::domain::parse_period;
-use crate::ledger::run::run;
+use crate::ledger::jobs::{self, RunView};
+use crate::ledger::run::preview;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,71 +26,78 @@ pub struct NewRun {
     dry_run: bool,
 }
 
-#[derive(Serialize)]
-struct RunView {
-    id: i64,
-    period: String,
-    as_of: String,
-    started_by: String,
-    started_at: String,
-    subscriptions_evaluated: i32,
-    created: i32,
-    unchanged: i32,
-    superseded: i32,
-    adjusted: i32,
-    totals: serde_json::Value,
-}
-
-impl From<Run> for RunView {
-    fn from(r: Run) -> RunView {
-        RunView {
-            id: r.id,
-            period: r.period,
-            as_of: format_instant(r.as_of),
-            started_by: r.started_by,
-            started_at: format_instant(r.started_at),
-            subscriptions_evaluated: r.subscriptions_evaluated,
-            created: r.created,
-            unchanged: r.unchanged,
-            superseded: r.superseded,
-            adjusted: r.adjusted,
-            totals: serde_json::from_str(&r.totals).unwrap_or_default(),
-        }
-    }
-}
-
-/// A run; a dry run writes nothing. With an `Idempotency-Key` a dry run is checked and replayed
-/// like any other write; without one it is only a read.
+/// A dry run is answered with what a run would do; without an `Idempotency-Key` it is only a read.
+/// A run is started and worked in the background by this instance.
 pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &body.value.period)?;
-    let dry_run = body.value.dry_run;
-    if dry_run && idempotency_key(write.request())?.is_none() {
-        let now = write.now();
-        let caller = write.caller().clone();
-        let summary = read(write.state(), move |conn| {
-            Ok(run(conn, period, now, true, &caller)?)
+    if body.value.dry_run {
+        if idempotency_key(write.request())?.is_none() {
+            let now = write.now();
+            let caller = write.caller().clone();
+            let summary = read(write.state(), move |conn| {
+                Ok(preview(conn, period, now, &caller)?)
+            })
+            .await?;
+            return Ok(HttpResponse::Ok().json(summary));
+        }
+        return commit(write, body.fingerprint, move |conn, ctx| {
+            let summary = preview(conn, period, ctx.now, &ctx.caller)?;
+            let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
+            Ok(Changed::new(StatusCode::OK, body, Vec::new()))
         })
-        .await?;
-        return Ok(HttpResponse::Ok().json(summary));
+        .await;
     }
-    let metrics = write.state().metrics.clone();
-    let started = std::time::Instant::now();
-    let answer = commit(write, body.fingerprint, move |conn, ctx| {
-        // The run audits its own credits, a chunk at a time.
-        let summary = run(conn, period, ctx.now, dry_run, &ctx.caller)?;
-        let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
-        let status = if dry_run {
-            StatusCode::OK
-        } else {
-            StatusCode::CREATED
-        };
-        Ok(Changed::new(status, body, Vec::new()))
+    let state = write.state().clone();
+    let caller = write.caller().clone();
+    reap(&state, write.now()).await?;
+    let board = state.runs.clone();
+    let answer = committed(write, body.fingerprint, move |conn, ctx| {
+        let run = jobs::start(conn, period, ctx.now, &ctx.caller)?;
+        let body = serde_json::to_value(RunView::new(run, &board)).map_err(ApiError::internal)?;
+        Ok(Changed::new(StatusCode::ACCEPTED, body, Vec::new()))
     })
-    .await;
-    if let Some(metrics) = metrics.filter(|_| !dry_run) {
-        metrics.credit_run(answer.is_ok(), started.elapsed());
+    .await?;
+    let id = answer.body["id"].as_i64();
+    if let Some(id) = id.filter(|_| !answer.replayed) {
+        work_in_background(state, id, caller);
     }
-    answer
+    let mut response = answer.response();
+    if let Some(value) =
+        id.and_then(|id| header::HeaderValue::from_str(&format!("/v1/credit-runs/{id}")).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+fn work_in_background(state: web::Data<AppState>, id: i64, caller: Caller) {
+    actix_web::rt::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let worked = jobs::work(
+            &state.db,
+            state.clock.as_ref(),
+            &state.runs,
+            state.run_page,
+            id,
+            &caller,
+        );
+        if let Err(e) = &worked {
+            tracing::warn!(run = id, error = %e, "credit run failed");
+        }
+        if let Some(metrics) = &state.metrics {
+            metrics.credit_run(worked.is_ok(), started.elapsed());
+        }
+    });
+}
+
+/// Fails runs that lost their instance, so nobody sees them `running` forever.
+async fn reap(state: &web::Data<AppState>, now: i64) -> Result<(), ApiError> {
+    let state = state.clone();
+    blocking(move || {
+        jobs::reap(&state.db, &state.runs, now)?;
+        Ok::<_, ApiError>(())
+    })
+    .await?
 }
 
 #[derive(Deserialize)]
@@ -100,19 +111,33 @@ pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
     let period = optional(list.filters.period.as_deref(), |p| {
         parse_period("period", p)
     })?;
+    let state = list.state().clone();
+    reap(&state, state.clock.now()).await?;
     let load = move |conn: &mut DbConnection, limit| {
-        let rows = credits::list_runs(conn, period, after, limit)?;
-        Ok(rows.into_iter().map(RunView::from).collect())
+        let rows = credit_runs::list(conn, period, after, limit)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RunView::new(r, &state.runs))
+            .collect())
     };
     list.answer(load, |r: &RunView| r.id.to_string()).await
 }
 
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let run = read(&state, move |conn| {
-        credits::find_run(conn, id)?
+    let mut run = find(&state, id).await?;
+    let now = state.clock.now();
+    if run.state == RUNNING && run.lease_until < now {
+        reap(&state, now).await?;
+        run = find(&state, id).await?;
+    }
+    Ok(HttpResponse::Ok().json(RunView::new(run, &state.runs)))
+}
+
+async fn find(state: &web::Data<AppState>, id: i64) -> Result<credit_runs::Run, ApiError> {
+    read(state, move |conn| {
+        credit_runs::find(conn, id)?
             .ok_or_else(|| ApiError::NotFound(format!("no credit run {id}")))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(RunView::from(run)))
+    .await
 }

@@ -87,6 +87,28 @@ impl ApiError {
         }
     }
 
+    /// The problem+json body that answers this error.
+    fn problem(&self) -> Problem<'_> {
+        let (kind, title) = self.kind();
+        let (detail, field) = match self {
+            ApiError::Invalid(invalid) => (invalid.reason.clone(), Some(invalid.field.as_str())),
+            ApiError::HeadersTooLarge { header, .. } => (self.to_string(), Some(header.as_str())),
+            other => (other.to_string(), None),
+        };
+        Problem {
+            kind,
+            title,
+            status: self.status_code().as_u16(),
+            detail,
+            field,
+        }
+    }
+
+    /// The problem+json body as JSON text, to keep (a failed credit run keeps its problem).
+    pub fn problem_text(&self) -> String {
+        serde_json::to_string(&self.problem()).unwrap_or_default()
+    }
+
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ApiError {
         ApiError::Invalid(Invalid::new(field, reason))
     }
@@ -120,12 +142,6 @@ impl ResponseError for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %error_chain(self), "request failed");
         }
-        let (kind, title) = self.kind();
-        let (detail, field) = match self {
-            ApiError::Invalid(invalid) => (invalid.reason.clone(), Some(invalid.field.as_str())),
-            ApiError::HeadersTooLarge { header, .. } => (self.to_string(), Some(header.as_str())),
-            other => (other.to_string(), None),
-        };
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         match self {
@@ -141,13 +157,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        response.json(Problem {
-            kind,
-            title,
-            status: status.as_u16(),
-            detail,
-            field,
-        })
+        response.json(self.problem())
     }
 }
 
@@ -271,9 +281,11 @@ impl From<actix_web::error::BlockingError> for ApiError {
 impl From<RunError> for ApiError {
     fn from(e: RunError) -> ApiError {
         match e {
-            RunError::NotEnded { .. } | RunError::Raced(_) | RunError::Overflow(_) => {
-                ApiError::Conflict(e.to_string())
-            }
+            RunError::NotEnded { .. }
+            | RunError::Raced(_)
+            | RunError::Overflow(_)
+            | RunError::NotRunning(_) => ApiError::Conflict(e.to_string()),
+            RunError::Stored(_) => ApiError::internal(e),
             RunError::Evaluate(inner) => inner.into(),
             RunError::Db(db) => db.into(),
             RunError::Store(db) => db.into(),

@@ -44,6 +44,10 @@ pub struct AppState {
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
     /// Prepared months shared by customers' statements.
     pub statements: Arc<crate::ledger::cache::StatementCache>,
+    /// The credit runs this instance works, and how far they have come.
+    pub runs: Arc<crate::ledger::jobs::Board>,
+    /// Subscriptions a credit run takes at a time.
+    pub run_page: i64,
 }
 
 pub struct Route {

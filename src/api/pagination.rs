@@ -65,6 +65,10 @@ impl<Q: DeserializeOwned> Listing<Q> {
 
 impl<Q> Listing<Q> {
     /// The cursor of a list ordered by numeric id (0: from the start).
+    pub fn state(&self) -> &web::Data<AppState> {
+        &self.state
+    }
+
     pub fn after_id(&self) -> Result<i64, ApiError> {
         self.after.as_deref().map_or(Ok(0), |a| {
             a.parse::<i64>()

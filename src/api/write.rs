@@ -161,6 +161,34 @@ pub async fn commit<F>(write: Write, fingerprint: String, f: F) -> Result<HttpRe
 where
     F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError> + Send + 'static,
 {
+    committed(write, fingerprint, f)
+        .await
+        .map(Committed::response)
+}
+
+/// What a committed (or replayed) change answers.
+pub struct Committed {
+    pub status: StatusCode,
+    pub body: Value,
+    /// The answer was stored by an earlier request with the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+impl Committed {
+    pub fn response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.replayed {
+            response.insert_header(("Idempotent-Replayed", "true"));
+        }
+        response.json(self.body)
+    }
+}
+
+/// As `commit`, for a handler that does more with the answer than send it.
+pub async fn committed<F>(write: Write, fingerprint: String, f: F) -> Result<Committed, ApiError>
+where
+    F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError> + Send + 'static,
+{
     change(&write.state, &write.req, &write.caller, fingerprint, f).await
 }
 
@@ -179,7 +207,7 @@ async fn change<F>(
     caller: &Caller,
     fingerprint: String,
     f: F,
-) -> Result<HttpResponse, ApiError>
+) -> Result<Committed, ApiError>
 where
     F: Fn(&mut DbConnection, &Ctx) -> Result<Changed, ApiError> + Send + 'static,
 {
@@ -204,11 +232,14 @@ where
         })
     })
     .await??;
-    Ok(match attempt {
-        Attempt::Done((status, body)) => HttpResponse::build(status).json(body),
-        Attempt::Replay((status, body)) => HttpResponse::build(status)
-            .insert_header(("Idempotent-Replayed", "true"))
-            .json(body),
+    let (replayed, (status, body)) = match attempt {
+        Attempt::Done(answer) => (false, answer),
+        Attempt::Replay(answer) => (true, answer),
+    };
+    Ok(Committed {
+        status,
+        body,
+        replayed,
     })
 }
 

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{credit_runs, credits, customers};
+use super::schema::{credits, customers};
 use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::{Currency, Period};
 
@@ -290,82 +290,6 @@ pub fn ids_in(
         .order(credits::id)
         .select(credits::id)
         .load(conn)
-}
-
-#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = credit_runs)]
-pub struct Run {
-    pub id: i64,
-    pub period: String,
-    pub as_of: i64,
-    pub started_by: String,
-    pub started_at: i64,
-    pub subscriptions_evaluated: i32,
-    pub created: i32,
-    pub unchanged: i32,
-    pub superseded: i32,
-    pub adjusted: i32,
-    pub totals: String,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = credit_runs)]
-pub struct NewRun<'a> {
-    pub period: &'a str,
-    pub as_of: i64,
-    pub started_by: &'a str,
-    pub started_at: i64,
-    #[diesel(embed)]
-    pub counts: RunCounts<'a>,
-}
-
-pub fn insert_run(conn: &mut DbConnection, run: &NewRun<'_>) -> QueryResult<i64> {
-    crate::insert_returning_id!(conn, credit_runs, run)
-}
-
-/// What a run found, written when it ends.
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = credit_runs)]
-pub struct RunCounts<'a> {
-    pub subscriptions_evaluated: i32,
-    pub created: i32,
-    pub unchanged: i32,
-    pub superseded: i32,
-    pub adjusted: i32,
-    pub totals: &'a str,
-}
-
-pub fn finish_run(conn: &mut DbConnection, id: i64, counts: &RunCounts<'_>) -> QueryResult<()> {
-    diesel::update(credit_runs::table.find(id))
-        .set(counts)
-        .execute(conn)
-        .map(drop)
-}
-
-pub fn find_run(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Run>> {
-    credit_runs::table
-        .find(id)
-        .select(Run::as_select())
-        .first(conn)
-        .optional()
-}
-
-pub fn list_runs(
-    conn: &mut DbConnection,
-    period: Option<Period>,
-    after: i64,
-    limit: i64,
-) -> QueryResult<Vec<Run>> {
-    let mut query = credit_runs::table
-        .filter(credit_runs::id.gt(after))
-        .order(credit_runs::id.asc())
-        .limit(limit)
-        .select(Run::as_select())
-        .into_boxed();
-    if let Some(period) = period {
-        query = query.filter(credit_runs::period.eq(period.to_string()));
-    }
-    query.load(conn)
 }
 
 /// A page of a period's credits with their customer's external id and name, for reports.

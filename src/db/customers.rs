@@ -163,6 +163,19 @@ pub struct Cursor {
     pub id: i64,
 }
 
+/// How many subscriptions are active at some point of `[from, to)`.
+pub fn count_active_subscriptions(conn: &mut DbConnection, from: i64, to: i64) -> QueryResult<i64> {
+    subscriptions::table
+        .filter(subscriptions::start_at.lt(to))
+        .filter(
+            subscriptions::end_at
+                .is_null()
+                .or(subscriptions::end_at.gt(from)),
+        )
+        .count()
+        .get_result(conn)
+}
+
 /// Subscriptions overlapping `[from, to)`, with their customers, in id order, within `scope`.
 pub fn active_subscriptions(
     conn: &mut DbConnection,

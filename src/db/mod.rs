@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod credit_runs;
 pub mod credits;
 pub mod customers;
 mod deadline;
@@ -302,6 +303,28 @@ impl Db {
         let _turn = self.writer_turn()?;
         let mut pooled = self.conn()?;
         write_transaction(&mut pooled, f)
+    }
+
+    /// As `transaction`, unless another transaction of this instance holds SQLite's write lock:
+    /// then none (without waiting).
+    pub fn try_transaction<T, E, F>(&self, f: F) -> Result<Option<T>, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        let _turn = match &self.sqlite_writer {
+            None => None,
+            Some(lock) => match lock.try_lock() {
+                Some(turn) => Some(turn),
+                None => return Ok(None),
+            },
+        };
+        let mut pooled = self.conn()?;
+        write_transaction(&mut pooled, f).map(Some)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.sqlite_writer.is_none()
     }
 
     fn writer_turn(&self) -> Result<Option<MutexGuard<'_, ()>>, DbError> {

@@ -141,6 +141,12 @@ diesel::table! {
         superseded -> Integer,
         adjusted -> Integer,
         totals -> Text,
+        state -> Text,
+        problem -> Nullable<Text>,
+        finished_at -> Nullable<BigInt>,
+        progress_done -> Integer,
+        progress_total -> Integer,
+        lease_until -> BigInt,
     }
 }
 

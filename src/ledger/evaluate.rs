@@ -95,6 +95,25 @@ pub fn widest(period: Period) -> (i64, i64) {
     (utc.start - LATEST_ZONE_OFFSET, utc.end + LATEST_ZONE_OFFSET)
 }
 
+/// The earliest start and latest end of `period` over the time zones of the plans in effect in
+/// it; none when no plan is. Reads the plan versions only.
+pub fn bounds(
+    conn: &mut DbConnection,
+    period: Period,
+) -> Result<Option<(i64, i64)>, EvaluateError> {
+    let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
+    Ok(bounds_of(period, in_effect.values().map(|v| &v.terms)))
+}
+
+fn bounds_of<'a>(period: Period, terms: impl Iterator<Item = &'a Terms>) -> Option<(i64, i64)> {
+    let spans: Vec<_> = terms.map(|t| period.span(t.timezone)).collect();
+    spans
+        .iter()
+        .map(|s| s.start)
+        .min()
+        .zip(spans.iter().map(|s| s.end).max())
+}
+
 /// What a period's evaluation needs beyond the subscriptions: the plan versions in effect and
 /// the windows they cover, prepared by the engine. Loaded once, then used for any number of pages
 /// or requests.
@@ -126,12 +145,7 @@ impl PeriodInputs {
             .iter()
             .map(|k| in_effect[k].terms.clone())
             .collect();
-        let spans: Vec<_> = terms.iter().map(|t| period.span(t.timezone)).collect();
-        let bounds = spans
-            .iter()
-            .map(|s| s.start)
-            .min()
-            .zip(spans.iter().map(|s| s.end).max());
+        let bounds = bounds_of(period, terms.iter());
         let groups: Groups = incidents::component_groups(conn)?
             .into_iter()
             .filter_map(|(key, group)| group.map(|g| (key, g)))

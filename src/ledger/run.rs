@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::json;
 
-use super::evaluate::{EvaluateError, Evaluated, LATEST_ZONE_OFFSET, PeriodInputs, Plans, Scope};
+use super::evaluate::{self, EvaluateError, Evaluated, PeriodInputs, Plans, Scope, widest};
 use super::lifecycle::Move;
 use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::credits::{self, Credit, NewCredit, NewRun, RunCounts, Transition};
+use crate::db::credit_runs::{self, RunCounts};
+use crate::db::credits::{self, Credit, NewCredit, Transition};
 use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::{Currency, Money, format_instant};
 use crate::engine::Period;
@@ -46,6 +47,10 @@ pub enum RunError {
     Raced(i64),
     #[error(transparent)]
     Store(#[from] crate::db::DbError),
+    #[error("credit run {0} is not running any more")]
+    NotRunning(i64),
+    #[error("a stored credit run cannot be read: {0}")]
+    Stored(String),
     #[error("{0} is beyond the largest amount the ledger holds (i64 minor units)")]
     Overflow(String),
 }
@@ -61,45 +66,115 @@ enum Decision {
     Adjust(NewCredit),
 }
 
-/// Subscriptions evaluated, decided and written at a time: memory holds one page of statements.
-const PAGE: i64 = 10_000;
+/// Subscriptions evaluated, decided and written at a time unless told otherwise: memory holds one
+/// page of statements.
+pub const PAGE: i64 = 10_000;
 
 /// Live credits read at a time to total the period.
 const AMOUNTS_PAGE: i64 = 50_000;
 
-/// SPEC §6 for every subscription of `period`, page by page in one transaction: all or nothing.
-pub fn run(
+/// What a run of `period` would do now (a dry run): SPEC §6 for every subscription, page by page;
+/// writes nothing. A period that has not ended everywhere is previewed as it stands.
+pub fn preview(
     conn: &mut DbConnection,
     period: Period,
     now: i64,
-    dry_run: bool,
     caller: &Caller,
 ) -> Result<Summary, RunError> {
-    if let DbConnection::Postgres(c) = conn {
-        // Runs of one period take turns across every instance on this database.
-        use diesel::connection::SimpleConnection;
-        c.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock(7134002, {})",
-            period.year() * 100 + period.month() as i32
-        ))?;
+    let ends = evaluate::bounds(conn, period)?.map_or(widest(period).1, |(_, end)| end);
+    let mut ignore = |_| {};
+    pass(
+        conn,
+        period,
+        now.min(ends),
+        now,
+        None,
+        caller,
+        Pages::new(PAGE, &mut ignore),
+    )
+}
+
+/// How a run takes its subscriptions: `size` at a time, telling `done` how many it has looked at.
+pub struct Pages<'a> {
+    size: i64,
+    done: &'a mut dyn FnMut(usize),
+}
+
+impl<'a> Pages<'a> {
+    pub fn new(size: i64, done: &'a mut dyn FnMut(usize)) -> Pages<'a> {
+        Pages {
+            size: size.max(1),
+            done,
+        }
     }
-    let inputs = PeriodInputs::load(conn, period, now, Plans::All)?;
-    let ends = inputs
-        .ends()
-        .unwrap_or(period.span(chrono_tz::UTC).end + LATEST_ZONE_OFFSET);
-    if ends > now && !dry_run {
-        return Err(RunError::NotEnded {
-            period: period.to_string(),
-            ends: format_instant(ends),
-        });
+}
+
+/// Works the run `id` (see `ledger::jobs`) to its end, in the caller's transaction: all or
+/// nothing. Runs of one period take turns on every instance.
+pub fn execute(
+    conn: &mut DbConnection,
+    id: i64,
+    now: i64,
+    caller: &Caller,
+    pages: Pages<'_>,
+) -> Result<Summary, RunError> {
+    let run = credit_runs::find(conn, id)?.ok_or(RunError::NotRunning(id))?;
+    let period = crate::domain::parse_period("period", &run.period)
+        .map_err(|e| RunError::Stored(e.to_string()))?;
+    match conn {
+        DbConnection::Postgres(c) => {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_xact_lock({RUN_LOCK}, {})",
+                lock_key(period)
+            ))?;
+        }
+        // The transaction holds the write lock already (BEGIN IMMEDIATE).
+        DbConnection::Sqlite(_) => {}
     }
+    // Read again under the lock: another instance may have ended it while this one waited.
+    let run = credit_runs::find(conn, id)?.ok_or(RunError::NotRunning(id))?;
+    if run.state != credit_runs::RUNNING {
+        return Err(RunError::NotRunning(id));
+    }
+    let summary = pass(conn, period, run.as_of, now, Some(id), caller, pages)?;
+    let totals = serde_json::to_string(&summary.totals).unwrap_or_default();
+    if !credit_runs::succeed(conn, id, &summary.counts(&totals), now)? {
+        return Err(RunError::NotRunning(id));
+    }
+    let after = serde_json::to_value(&summary).unwrap_or_default();
+    let entry = AuditEntry::new("credit_run.create", id, None, Some(after));
+    audit::record_all(conn, caller, now, &[entry])?;
+    Ok(summary)
+}
+
+/// The advisory lock (with the period's `lock_key`) a PostgreSQL transaction holds while it works
+/// a run of that period.
+pub const RUN_LOCK: i32 = 7_134_002;
+
+pub fn lock_key(period: Period) -> i32 {
+    period.year() * 100 + period.month() as i32
+}
+
+/// SPEC §6 for every subscription of `period` at `as_of`, a page at a time; writes the credits
+/// of `run` when there is one.
+fn pass(
+    conn: &mut DbConnection,
+    period: Period,
+    as_of: i64,
+    now: i64,
+    run: Option<i64>,
+    caller: &Caller,
+    pages: Pages<'_>,
+) -> Result<Summary, RunError> {
+    let inputs = PeriodInputs::load(conn, period, as_of, Plans::All)?;
     let label = period.to_string();
     let (mut totals, with_current) = live_before(conn, period)?;
     let mut summary = Summary {
-        run_id: None,
+        run_id: run,
         period: label.clone(),
-        dry_run,
-        as_of: format_instant(now.min(ends)),
+        dry_run: run.is_none(),
+        as_of: format_instant(as_of),
         subscriptions_evaluated: 0,
         created: 0,
         unchanged: 0,
@@ -107,44 +182,33 @@ pub fn run(
         adjusted: 0,
         totals: BTreeMap::new(),
     };
-    if !dry_run {
-        summary.run_id = Some(credits::insert_run(
-            conn,
-            &NewRun {
-                period: &label,
-                as_of: now.min(ends),
-                started_by: &caller.subject,
-                started_at: now,
-                counts: summary.counts("{}"),
-            },
-        )?);
-    }
     let mut step = |conn: &mut DbConnection, page: &[Evaluated], subscriptions: &[i64]| {
         let live = credits::live_of(conn, period, subscriptions)?;
         let voided = credits::voided_of(conn, period, subscriptions)?;
         let decisions = decide(page, &live, &voided, &label, now, caller)?;
         totals.add_decisions(&decisions, &label)?;
         summary.count(&decisions);
-        if let Some(run_id) = summary.run_id {
+        if let Some(run_id) = run {
             write(conn, decisions, run_id, now, caller)?;
         }
         Ok::<(), RunError>(())
     };
     let mut evaluated: Vec<i64> = Vec::new();
+    let mut looked_at = 0;
     let mut after = None;
     loop {
         let scope = Scope::Page {
             after: after.take(),
-            limit: PAGE,
+            limit: pages.size,
         };
         let (page, last) = inputs.evaluate(conn, scope)?;
         let ids: Vec<i64> = page.iter().map(|e| e.subscription.id).collect();
         step(conn, &page, &ids)?;
         evaluated.extend(ids);
-        if last.is_none() {
-            break;
-        }
-        after = last;
+        let Some(last) = last else { break };
+        looked_at += pages.size as usize;
+        (pages.done)(looked_at);
+        after = Some(last);
     }
     // A current credit whose subscription no longer falls in the period (its dates were
     // corrected) is owed nothing now.
@@ -153,18 +217,11 @@ pub fn run(
         .into_iter()
         .filter(|s| evaluated.binary_search(s).is_err())
         .collect();
-    for chunk in stale.chunks(PAGE as usize) {
+    for chunk in stale.chunks(pages.size as usize) {
         step(conn, &[], chunk)?;
     }
     summary.subscriptions_evaluated = evaluated.len();
     summary.totals = totals.strings();
-    if let Some(run_id) = summary.run_id {
-        let totals = serde_json::to_string(&summary.totals).unwrap_or_default();
-        credits::finish_run(conn, run_id, &summary.counts(&totals))?;
-        let after = serde_json::to_value(&summary).unwrap_or_default();
-        let entry = AuditEntry::new("credit_run.create", run_id, None, Some(after));
-        audit::record_all(conn, caller, now, &[entry])?;
-    }
     Ok(summary)
 }
 

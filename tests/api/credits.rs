@@ -3,17 +3,40 @@
 use serde_json::{Value, json};
 use sla_ledger::auth::Role;
 
-use crate::helpers::{Backend, Resp, TestApp, assert_problem, assert_problem_is};
+use crate::helpers::{Resp, TestApp, assert_problem, assert_problem_is};
 use crate::statements::worked_example;
 
+/// Starts a run of `period` and waits for it; the run as it ended, `succeeded`.
 pub fn run(app: &TestApp, period: &str) -> Value {
     let r = app.post(
         "/v1/credit-runs",
         Role::Billing,
         &json!({ "period": period }),
     );
-    assert_eq!(r.status, 201, "{}", r.text);
-    r.body
+    let ended = ended(app, &r);
+    assert_eq!(ended["state"], "succeeded", "{ended}");
+    ended
+}
+
+/// The run a `202 Accepted` started, once it has ended (polled, with a deadline).
+pub fn ended(app: &TestApp, started: &Resp) -> Value {
+    assert_eq!(started.status, 202, "{}", started.text);
+    let location = started.header("location").expect("Location");
+    assert_eq!(location, format!("/v1/credit-runs/{}", started.body["id"]));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now = app.get(location, Role::Viewer);
+        assert_eq!(now.status, 200, "{}", now.text);
+        if now.body["state"] != "running" {
+            return now.body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running: {}",
+            now.text
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 fn credits(app: &TestApp, query: &str) -> Vec<Value> {
@@ -61,7 +84,9 @@ fn the_whole_month(app: &TestApp) {
     );
     assert_eq!(credit["customer"], "acme");
     assert_eq!(credit["uptime_percent"], "99.7563");
-    assert_eq!(credit["run_id"], first["run_id"]);
+    assert_eq!(credit["run_id"], first["id"]);
+    assert_eq!(first["progress"], json!({"done": 1, "total": 1}));
+    assert_eq!(first["started_by"], "billing-user");
 
     // Re-running with nothing changed writes nothing.
     assert_eq!(counts(&run(app, "2026-01")), [0, 1, 0, 0]);
@@ -143,10 +168,7 @@ fn the_whole_month(app: &TestApp) {
     assert_eq!(actions, ["credit.create", "credit.approve", "credit.apply"]);
     let runs = app.get("/v1/credit-runs?period=2026-01", Role::Viewer);
     assert_eq!(runs.body["items"].as_array().unwrap().len(), 5);
-    let one = app.get(
-        &format!("/v1/credit-runs/{}", first["run_id"]),
-        Role::Viewer,
-    );
+    let one = app.get(&format!("/v1/credit-runs/{}", first["id"]), Role::Viewer);
     assert_eq!(one.body["created"], 1);
 }
 
@@ -438,34 +460,32 @@ fn racing_runs_never_double(app: &TestApp) {
             json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
         );
     }
-    // On PostgreSQL a second instance shares the database, as in production.
-    let sibling = (app.backend == Backend::Postgres).then(|| app.sibling());
-    let target = |i: usize| {
-        if i % 2 == 1 {
-            sibling.as_ref().unwrap_or(app)
-        } else {
-            app
-        }
-    };
-    let statuses: Vec<u16> = std::thread::scope(|s| {
+    // A second instance shares the database, as in production.
+    let sibling = app.sibling();
+    let target = |i: usize| if i % 2 == 1 { &sibling } else { app };
+    let ended: Vec<Value> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..6)
             .map(|i| {
                 s.spawn(move || {
-                    target(i)
-                        .post(
-                            "/v1/credit-runs",
-                            Role::Billing,
-                            &json!({"period": "2026-01"}),
-                        )
-                        .status
+                    let started = target(i).post(
+                        "/v1/credit-runs",
+                        Role::Billing,
+                        &json!({"period": "2026-01"}),
+                    );
+                    ended(target(i), &started)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(
-        statuses.iter().all(|s| *s == 201 || *s == 409),
-        "{statuses:?}"
+        ended.iter().all(|r| r["state"] == "succeeded"),
+        "runs of one period take turns: {ended:?}"
+    );
+    let created: i64 = ended.iter().map(|r| r["created"].as_i64().unwrap()).sum();
+    assert_eq!(
+        created, 4,
+        "the first run creates, the others find them: {ended:?}"
     );
     let current = credits(app, "period=2026-01&kind=sla&status=pending");
     assert_eq!(current.len(), 4, "one current credit per subscription");
@@ -494,8 +514,11 @@ fn retried_posts_do_not_duplicate(app: &TestApp) {
         Some(&body),
         &key,
     );
-    assert_eq!(first.status, 201);
+    assert_eq!(first.status, 202);
+    assert_eq!(second.status, 202);
+    assert_eq!(second.header("Idempotent-Replayed"), Some("true"));
     assert_eq!(second.body, first.body);
+    assert_eq!(ended(app, &second)["state"], "succeeded");
     assert_eq!(
         app.get("/v1/credit-runs", Role::Viewer).body["items"]
             .as_array()

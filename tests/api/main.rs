@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod catalog;
+mod credit_runs;
 mod credits;
 mod customers;
 mod errors;

@@ -45,6 +45,15 @@ fn requests_runs_and_credits_are_counted(app: &TestApp) {
     }
     assert_eq!(app.get("/v1/credits/approve", Role::Viewer).status, 405);
     assert_eq!(app.get("/v1/no/such/route", Role::Viewer).status, 404);
+    // The run's worker counts it just after its state is committed, which the run's poll saw.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !scrape(app).contains(r#"sla_credit_runs_total{outcome="succeeded"} 1"#) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run was never counted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let text = scrape(app);
     has_line(
         &text,
@@ -56,7 +65,7 @@ fn requests_runs_and_credits_are_counted(app: &TestApp) {
     );
     has_line(
         &text,
-        r#"sla_http_requests_total{method="POST",route="/v1/credit-runs",status="201"} 1"#,
+        r#"sla_http_requests_total{method="POST",route="/v1/credit-runs",status="202"} 1"#,
     );
     has_line(
         &text,

@@ -23,12 +23,7 @@ fn month_with_credits(app: &TestApp) {
         "/v1/customers/evil/subscriptions",
         json!({"plan": "pro", "start": "2026-01-16T00:00:00Z"}),
     );
-    let r = app.post(
-        "/v1/credit-runs",
-        Role::Billing,
-        &json!({"period": "2026-01"}),
-    );
-    assert_eq!(r.status, 201, "{}", r.text);
+    crate::credits::run(app, "2026-01");
 }
 
 fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
@@ -130,24 +125,14 @@ fn credits_report_totals_match_the_run(app: &TestApp) {
     let r = app.post("/v1/incidents", Role::Reporter, &json!({"title": "late", "status": "resolved", "windows": [
         {"component": "api", "severity": "major_outage", "start": "2026-01-20T00:00:00Z", "end": "2026-01-20T06:00:00Z"}]}));
     assert_eq!(r.status, 201);
-    app.post(
-        "/v1/credit-runs",
-        Role::Billing,
-        &json!({"period": "2026-01"}),
-    );
+    crate::credits::run(app, "2026-01");
     // … and withdrawn again: a second, negative adjustment.
     assert_eq!(
         app.delete(&format!("/v1/incidents/{}", r.body["id"]), Role::Reporter)
             .status,
         200
     );
-    let summary = app
-        .post(
-            "/v1/credit-runs",
-            Role::Billing,
-            &json!({"period": "2026-01"}),
-        )
-        .body;
+    let summary = crate::credits::run(app, "2026-01");
     assert_eq!(summary["adjusted"], 1, "{summary}");
     let report = app.get(
         "/v1/reports/credits.csv?period=2026-01&status=pending,approved,applied",

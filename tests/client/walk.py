@@ -7,12 +7,13 @@ parse into the model openapi.yaml promises, or says something else than the mont
 """
 
 import sys
+import time
 from datetime import UTC, datetime
 
 from sla_ledger_client import AuthenticatedClient
 from sla_ledger_client.api.audit import list_audit
 from sla_ledger_client.api.components import create_component, list_components
-from sla_ledger_client.api.credit_runs import create_credit_run, list_credit_runs
+from sla_ledger_client.api.credit_runs import create_credit_run, get_credit_run, list_credit_runs
 from sla_ledger_client.api.credits_ import apply_credit, approve_credit, get_credit, list_credits
 from sla_ledger_client.api.customers import create_customer, list_customers
 from sla_ledger_client.api.incidents import add_incident_window, create_incident, list_incidents
@@ -34,7 +35,6 @@ from sla_ledger_client.models import (
     CreditRun,
     CreditRunCreate,
     CreditRunPage,
-    CreditRunSummary,
     CreditStatus,
     Customer,
     CustomerCreate,
@@ -128,10 +128,18 @@ def ledger(client, subscription_id):
     assert (line.uptime_percent, line.credit_percent) == ("99.7563", "10"), line.to_dict()
     assert line.amount.amount == "30.00" and line.reason is None, line.to_dict()
 
-    summary = expect(create_credit_run.sync(client=client, body=CreditRunCreate(period=PERIOD)), CreditRunSummary)
-    assert summary.created == 1 and summary.totals["USD"] == "30.00", summary.to_dict()
+    run = expect(create_credit_run.sync(client=client, body=CreditRunCreate(period=PERIOD)), CreditRun)
+    assert run.state == "running", run.to_dict()
+    deadline = time.monotonic() + 60
+    while run.state == "running":
+        assert time.monotonic() < deadline, f"still running: {run.to_dict()}"
+        time.sleep(0.02)
+        run = expect(get_credit_run.sync(run.id, client=client), CreditRun)
+    assert run.state == "succeeded", run.to_dict()
+    assert run.created == 1 and run.totals["USD"] == "30.00", run.to_dict()
+    assert run.progress.done == run.progress.total == 1, run.to_dict()
     runs = expect_page(list_credit_runs.sync(client=client, period=PERIOD), CreditRunPage, CreditRun)
-    assert runs.items[0].id == summary.run_id
+    assert runs.items[0].id == run.id
 
     credits = expect_page(list_credits.sync(client=client, period=PERIOD), CreditPage, Credit)
     assert not any(isinstance(c, Component) for c in credits.items)

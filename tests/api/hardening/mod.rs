@@ -4,7 +4,7 @@
 
 mod outage;
 mod proxy;
-mod requests;
+pub mod requests;
 mod shutdown;
 mod stalled_readers;
 mod tokens;

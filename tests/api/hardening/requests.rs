@@ -109,16 +109,9 @@ fn a_dry_run_honours_its_idempotency_key(app: &TestApp) {
     );
 }
 
-fn a_route_under_another_method_is_405(app: &TestApp) {
-    let r = app.get("/v1/credits/approve", Role::Viewer);
-    assert_problem(&r, 405, None);
-    assert_eq!(r.header("allow"), Some("POST"));
-    // A credit id that is not a number is still a plain 404.
-    assert_problem(&app.get("/v1/credits/approved", Role::Viewer), 404, None);
-}
-
-/// Two subscriptions each owed 60 % of a fee near the largest amount: their total does not fit.
-fn a_total_beyond_the_ledger_is_409_not_a_wrong_number(app: &TestApp) {
+/// Customers `a` and `b` on plan `huge` (fee: the largest amount the ledger holds), each owed
+/// 60 % for a day down in January 2026: either credit fits, their total does not.
+pub(crate) fn two_near_the_largest_fee(app: &TestApp) {
     app.component("api");
     app.create(
         "/v1/plans",
@@ -147,20 +140,38 @@ fn a_total_beyond_the_ledger_is_409_not_a_wrong_number(app: &TestApp) {
             "end": "2026-01-06T00:00:00Z"}]}),
     );
     assert_eq!(r.status, 201, "{}", r.text);
-    for dry_run in [true, false] {
-        let r = app.post(
-            "/v1/credit-runs",
-            Role::Billing,
-            &json!({"period": "2026-01", "dry_run": dry_run}),
-        );
-        assert_problem_is(
-            &r,
-            409,
-            None,
-            "the USD total of the credits of 2026-01 is beyond the largest amount the ledger \
-             holds (i64 minor units)",
-        );
-    }
+}
+
+fn a_route_under_another_method_is_405(app: &TestApp) {
+    let r = app.get("/v1/credits/approve", Role::Viewer);
+    assert_problem(&r, 405, None);
+    assert_eq!(r.header("allow"), Some("POST"));
+    // A credit id that is not a number is still a plain 404.
+    assert_problem(&app.get("/v1/credits/approved", Role::Viewer), 404, None);
+}
+
+/// Two subscriptions each owed 60 % of a fee near the largest amount: their total does not fit.
+fn a_total_beyond_the_ledger_is_409_not_a_wrong_number(app: &TestApp) {
+    two_near_the_largest_fee(app);
+    let beyond = "the USD total of the credits of 2026-01 is beyond the largest amount the \
+                  ledger holds (i64 minor units)";
+    let preview = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({"period": "2026-01", "dry_run": true}),
+    );
+    assert_problem_is(&preview, 409, None, beyond);
+    // A run fails with the same problem, and writes nothing.
+    let started = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({"period": "2026-01"}),
+    );
+    let failed = crate::credits::ended(app, &started);
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["problem"]["status"], 409, "{failed}");
+    assert_eq!(failed["problem"]["detail"], beyond, "{failed}");
+    assert_eq!(failed["created"], 0);
     assert_eq!(
         app.get("/v1/credits", Role::Viewer).body["items"],
         json!([])

@@ -28,10 +28,7 @@ pub fn walk(c: &mut Checker, month: &Month) {
     let preview = c.write("POST", "/v1/credit-runs", Role::Billing, preview, 200);
     assert!(preview["run_id"].is_null(), "{preview}");
     let first = run(c);
-    c.read(
-        &format!("/v1/credit-runs/{}", first["run_id"]),
-        Role::Viewer,
-    );
+    c.read(&format!("/v1/credit-runs/{}", first["id"]), Role::Viewer);
     let sla = only_pending_sla(c);
 
     // A late report changes the amount: the pending credit is superseded by a new one.
@@ -98,14 +95,26 @@ pub fn walk(c: &mut Checker, month: &Month) {
     c.read("/v1/audit?entity=credit&limit=500", Role::Admin);
 }
 
+/// Starts a run (202, checked against the schema) and reads it until it has ended.
 fn run(c: &mut Checker) -> Value {
-    c.write(
+    let started = c.write(
         "POST",
         "/v1/credit-runs",
         Role::Billing,
         json!({"period": "2026-01"}),
-        201,
-    )
+        202,
+    );
+    let path = format!("/v1/credit-runs/{}", started["id"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now = c.read(&path, Role::Viewer);
+        if now["state"] != "running" {
+            assert_eq!(now["state"], "succeeded", "{now}");
+            return now;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running: {now}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// The id of the one pending `sla` credit, read from the typed page.

@@ -1,0 +1,231 @@
+//! Credit runs as jobs (`ledger::jobs`): all or nothing when one fails half-way, progress, and a
+//! run whose instance dies.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use serde_json::{Value, json};
+use sla_ledger::auth::{Caller, Role};
+use sla_ledger::clock::Clock as _;
+use sla_ledger::config::ServeSettings;
+use sla_ledger::db::DbConnection;
+use sla_ledger::domain::Period;
+use sla_ledger::ledger::jobs::{self, LEASE_SECONDS};
+use sla_ledger::ledger::run::{self, Pages};
+
+use crate::credits::ended;
+use crate::helpers::{Backend, Setup, TestApp};
+use crate::statements::worked_example;
+
+/// A service whose runs take one subscription at a time.
+fn page_of_one() -> Setup {
+    let defaults = Setup::default();
+    Setup {
+        settings: ServeSettings {
+            credit_run_page: std::num::NonZeroU32::new(1),
+            ..defaults.settings
+        },
+        ..defaults
+    }
+}
+
+fn credits(app: &TestApp) -> Vec<Value> {
+    let r = app.get("/v1/credits?period=2026-01&limit=500", Role::Viewer);
+    r.body["items"].as_array().unwrap().clone()
+}
+
+/// Page one (customer `a`) is written; page two (`b`) takes the period's total past what the
+/// ledger holds. The run fails and nothing of page one is left.
+fn a_run_that_fails_half_way_writes_nothing(app: &TestApp) {
+    crate::hardening::requests::two_near_the_largest_fee(app);
+    let started = app.post(
+        "/v1/credit-runs",
+        Role::Billing,
+        &json!({"period": "2026-01"}),
+    );
+    assert_eq!(started.body["state"], "running", "{}", started.text);
+    assert_eq!(started.body["progress"], json!({"done": 0, "total": 2}));
+    let failed = ended(app, &started);
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["problem"]["status"], 409, "{failed}");
+    assert!(failed["finished_at"].is_string(), "{failed}");
+    if app.backend == Backend::Postgres {
+        // The row shows how far it came: page one was done when page two failed.
+        assert_eq!(failed["progress"], json!({"done": 1, "total": 2}));
+    }
+    assert_eq!(
+        credits(app),
+        Vec::<Value>::new(),
+        "nothing of page one is left"
+    );
+    let audit = app.get("/v1/audit?entity=credit_run", Role::Admin);
+    assert_eq!(
+        audit.body["items"],
+        json!([]),
+        "a failed run is not audited"
+    );
+}
+
+/// The run reports every page it has done, and ends with all of them.
+fn progress_moves_page_by_page(app: &TestApp) {
+    worked_example(app);
+    for name in ["b", "c", "d"] {
+        app.customer(name, Some("na"));
+        app.create(
+            &format!("/v1/customers/{name}/subscriptions"),
+            json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+        );
+    }
+    let period = Period::parse("2026-01").unwrap();
+    let caller = Caller::local("progress-test", Role::Billing);
+    let now = app.clock.now();
+    let run = app
+        .db
+        .transaction(|conn| jobs::start(conn, period, now, &caller))
+        .unwrap();
+    assert_eq!((run.state.as_str(), run.progress_total), ("running", 4));
+    let mut heard = Vec::new();
+    let mut hear = |done| heard.push(done);
+    let summary = app
+        .db
+        .transaction(|conn: &mut DbConnection| {
+            run::execute(conn, run.id, now, &caller, Pages::new(1, &mut hear))
+        })
+        .unwrap();
+    assert_eq!(heard, [1, 2, 3, 4], "after each page");
+    assert_eq!(summary.subscriptions_evaluated, 4);
+    let shown = app.get(&format!("/v1/credit-runs/{}", run.id), Role::Viewer);
+    assert_eq!(shown.body["state"], "succeeded", "{}", shown.text);
+    assert_eq!(shown.body["progress"], json!({"done": 4, "total": 4}));
+    assert_eq!(shown.body["started_by"], "progress-test");
+}
+
+/// A second service process works a run and is killed while it is inside the run's transaction.
+/// Another instance shows the run `running` while its lease lasts, then `failed`; starting it
+/// again does the whole job once.
+fn a_run_whose_instance_dies_is_failed_not_left_running(app: &TestApp) {
+    worked_example(app);
+    bulk_subscriptions(app, 1_000);
+    let (mut child, port) = app.serve_binary(&[("SLA_CREDIT_RUN_PAGE", "1")], Stdio::null());
+    // On PostgreSQL this test holds the period's run lock, so the child waits for it inside its
+    // transaction; on SQLite the child's long run holds the write lock.
+    let mut holder = (app.backend == Backend::Postgres).then(|| {
+        let mut c = diesel::PgConnection::establish(app.database_url()).unwrap();
+        c.batch_execute("SELECT pg_advisory_lock(7134002, 202601)")
+            .unwrap();
+        c
+    });
+    let token = app.token(Role::Billing);
+    let mut started = ureq::post(format!("http://127.0.0.1:{port}/v1/credit-runs"))
+        .header("Authorization", format!("Bearer {token}"))
+        .send_json(json!({"period": "2026-01"}))
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    let started: Value = started.body_mut().read_json().unwrap();
+    let path = format!("/v1/credit-runs/{}", started["id"]);
+    wait_for(|| child_is_inside_its_run(app, holder.as_mut()));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(holder);
+
+    // Its lease has not passed: it may still be working, as far as anyone can tell.
+    assert_eq!(app.get(&path, Role::Viewer).body["state"], "running");
+    app.clock.set(app.clock.now() + LEASE_SECONDS + 1);
+    wait_for(|| app.get(&path, Role::Viewer).body["state"] != "running");
+    let failed = app.get(&path, Role::Viewer).body;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let detail = failed["problem"]["detail"].as_str().unwrap();
+    assert!(detail.contains("stopped before it finished"), "{failed}");
+    assert_eq!(credits(app), Vec::<Value>::new(), "nothing was written");
+
+    let again = crate::credits::run(app, "2026-01");
+    assert_eq!(again["subscriptions_evaluated"], 1_001, "{again}");
+    let mut owed: Vec<i64> = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = app.get(
+            &format!("/v1/credits?period=2026-01&limit=500{after}"),
+            Role::Viewer,
+        );
+        for c in page.body["items"].as_array().unwrap() {
+            owed.push(c["subscription_id"].as_i64().unwrap());
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => break,
+        }
+    }
+    let credited = owed.len();
+    owed.sort_unstable();
+    owed.dedup();
+    assert_eq!(owed.len(), credited, "one credit per subscription");
+    assert_eq!(again["created"], credited, "{again}");
+    assert!(credited > 0);
+}
+
+/// Whether the killed-to-be child works its run now: it waits for the run lock this test holds
+/// (PostgreSQL), or holds SQLite's write lock.
+fn child_is_inside_its_run(app: &TestApp, holder: Option<&mut diesel::PgConnection>) -> bool {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    match holder {
+        Some(c) => {
+            let w: Waiting = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            )
+            .get_result(c)
+            .unwrap();
+            w.n > 0
+        }
+        None => {
+            let mut c = diesel::SqliteConnection::establish(app.database_url()).unwrap();
+            c.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+            let free = c.batch_execute("BEGIN IMMEDIATE").is_ok();
+            if free {
+                c.batch_execute("ROLLBACK").unwrap();
+            }
+            !free
+        }
+    }
+}
+
+fn wait_for(mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `n` more customers in region `na`, each on plan `pro` from January 2026 (written directly:
+/// the API would take most of the test's time).
+fn bulk_subscriptions(app: &TestApp, n: usize) {
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("('bulk-{i}', 'Bulk {i}', 'na', 0, 0)"))
+        .collect();
+    let start = 1_767_225_600; // 2026-01-01T00:00:00Z
+    let sql = format!(
+        "INSERT INTO customers (external_id, name, region, created_at, updated_at) VALUES {};
+         INSERT INTO subscriptions (customer_id, plan_key, start_at, created_at, updated_at)
+         SELECT id, 'pro', {start}, 0, 0 FROM customers WHERE external_id LIKE 'bulk-%';",
+        values.join(", ")
+    );
+    let mut conn = app.db.conn().unwrap();
+    conn.batch_execute(&sql).unwrap();
+}
+
+crate::both!(with page_of_one; a_run_that_fails_half_way_writes_nothing);
+
+mod each_backend {
+    use super::*;
+    crate::both!(
+        progress_moves_page_by_page,
+        a_run_whose_instance_dies_is_failed_not_left_running
+    );
+}
