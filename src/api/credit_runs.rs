@@ -49,17 +49,24 @@ pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse
     }
     let state = write.state().clone();
     let caller = write.caller().clone();
-    reap(&state, write.now()).await?;
+    reap(&state, write.now()).await;
     let board = state.runs.clone();
-    let answer = committed(write, body.fingerprint, move |conn, ctx| {
+    let mut answer = committed(write, body.fingerprint, move |conn, ctx| {
         let run = jobs::start(conn, period, ctx.now, &ctx.caller)?;
         let body = serde_json::to_value(RunView::new(run, &board)).map_err(ApiError::internal)?;
         Ok(Changed::new(StatusCode::ACCEPTED, body, Vec::new()))
     })
     .await?;
     let id = answer.body["id"].as_i64();
-    if let Some(id) = id.filter(|_| !answer.replayed) {
-        work_in_background(state, id, caller);
+    match id {
+        Some(id) if !answer.replayed => work_in_background(state, id, caller),
+        // A replay shows the run as it stands now, not as it was when it started.
+        Some(id) => {
+            let run = find(&state, id).await?;
+            answer.body =
+                serde_json::to_value(RunView::new(run, &state.runs)).map_err(ApiError::internal)?;
+        }
+        None => {}
     }
     let mut response = answer.response();
     if let Some(value) =
@@ -90,14 +97,16 @@ fn work_in_background(state: web::Data<AppState>, id: i64, caller: Caller) {
     });
 }
 
-/// Fails runs that lost their instance, so nobody sees them `running` forever.
-async fn reap(state: &web::Data<AppState>, now: i64) -> Result<(), ApiError> {
+/// Fails runs that lost their instance, so nobody sees them `running` forever. Best effort: a
+/// look at the runs is answered even when the database cannot tell now.
+async fn reap(state: &web::Data<AppState>, now: i64) {
     let state = state.clone();
-    blocking(move || {
-        jobs::reap(&state.db, &state.runs, now)?;
-        Ok::<_, ApiError>(())
-    })
-    .await?
+    let reaped = blocking(move || jobs::reap(&state.db, &state.runs, now)).await;
+    match reaped {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not look for lost credit runs"),
+        Err(e) => tracing::warn!(error = %e, "could not look for lost credit runs"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -112,7 +121,7 @@ pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
         parse_period("period", p)
     })?;
     let state = list.state().clone();
-    reap(&state, state.clock.now()).await?;
+    reap(&state, state.clock.now()).await;
     let load = move |conn: &mut DbConnection, limit| {
         let rows = credit_runs::list(conn, period, after, limit)?;
         Ok(rows
@@ -128,7 +137,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
     let mut run = find(&state, id).await?;
     let now = state.clock.now();
     if run.state == RUNNING && run.lease_until < now {
-        reap(&state, now).await?;
+        reap(&state, now).await;
         run = find(&state, id).await?;
     }
     Ok(HttpResponse::Ok().json(RunView::new(run, &state.runs)))

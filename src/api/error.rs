@@ -208,6 +208,11 @@ impl From<DieselError> for ApiError {
 /// names, each with a stable message (the backend's own wording never reaches the client).
 const UNIQUE: &[(&str, &str, &str)] = &[
     (
+        "credit_runs_one_running",
+        "credit_runs.period",
+        "a run of this period is running; wait for it to end",
+    ),
+    (
         "components_pkey",
         "components.key",
         "a component with this key exists",
@@ -284,7 +289,8 @@ impl From<RunError> for ApiError {
             RunError::NotEnded { .. }
             | RunError::Raced(_)
             | RunError::Overflow(_)
-            | RunError::NotRunning(_) => ApiError::Conflict(e.to_string()),
+            | RunError::NotRunning(_)
+            | RunError::AlreadyRunning { .. } => ApiError::Conflict(e.to_string()),
             RunError::Stored(_) => ApiError::internal(e),
             RunError::Evaluate(inner) => inner.into(),
             RunError::Db(db) => db.into(),

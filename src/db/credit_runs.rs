@@ -116,6 +116,16 @@ fn running(id: i64) -> Running {
         .filter(credit_runs::state.eq(RUNNING))
 }
 
+/// The run of `period` that is running, if one is.
+pub fn running_of(conn: &mut DbConnection, period: Period) -> QueryResult<Option<Run>> {
+    credit_runs::table
+        .filter(credit_runs::period.eq(period.to_string()))
+        .filter(credit_runs::state.eq(RUNNING))
+        .select(Run::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Runs still `running` whose lease has passed, oldest first.
 pub fn lapsed(conn: &mut DbConnection, now: i64) -> QueryResult<Vec<Run>> {
     credit_runs::table

@@ -10,7 +10,7 @@ use crate::domain::{Currency, Period};
 
 const CHUNK: usize = 1000;
 
-#[derive(Queryable, Selectable, Debug, Clone, PartialEq, Eq)]
+#[derive(Queryable, QueryableByName, Selectable, Debug, Clone, PartialEq, Eq)]
 #[diesel(table_name = credits)]
 pub struct Credit {
     pub id: i64,
@@ -172,50 +172,78 @@ fn of_subscriptions(
     subscriptions: &[i64],
     statuses: &[CreditStatus],
 ) -> QueryResult<Vec<Credit>> {
-    let mut found = Vec::new();
-    for chunk in subscriptions.chunks(CHUNK) {
-        found.extend(
-            credits::table
-                .filter(credits::subscription_id.eq_any(chunk))
-                .filter(credits::period.eq(period.to_string()))
-                .filter(credits::status.eq_any(statuses))
-                .select(Credit::as_select())
-                .load(conn)?,
-        );
+    if subscriptions.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut found = match conn {
+        DbConnection::Postgres(c) => {
+            // One probe of `credits_subscription` per subscription. Asked plainly, PostgreSQL
+            // walks the whole period through `credits_period` once a run has written many
+            // credits in its own transaction (it estimates from statistics that do not count
+            // them), so a run would slow down the more it wrote. `OFFSET 0` keeps the lateral
+            // subquery a loop of probes.
+            use diesel::sql_types::{Array, BigInt, Text};
+            let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+            diesel::sql_query(
+                "SELECT c.* FROM unnest($1) AS s(id) CROSS JOIN LATERAL \
+                 (SELECT * FROM credits WHERE subscription_id = s.id AND period = $2 \
+                  AND status = ANY($3) OFFSET 0) AS c",
+            )
+            .bind::<Array<BigInt>, _>(subscriptions)
+            .bind::<Text, _>(period.to_string())
+            .bind::<Array<Text>, _>(statuses)
+            .load(c)?
+        }
+        DbConnection::Sqlite(c) => {
+            let mut found = Vec::new();
+            for chunk in subscriptions.chunks(CHUNK) {
+                found.extend(
+                    credits::table
+                        .filter(credits::subscription_id.eq_any(chunk))
+                        .filter(credits::period.eq(period.to_string()))
+                        .filter(credits::status.eq_any(statuses))
+                        .select(Credit::as_select())
+                        .load(c)?,
+                );
+            }
+            found
+        }
+    };
     // Sorted here, not by the query: `ORDER BY id` makes SQLite walk the whole period through
-    // `credits_period` instead of each subscription through `credits_subscription`, which made
-    // a run's pages slower the more credits it had written (quadratic).
+    // `credits_period` instead of each subscription through `credits_subscription`.
     found.sort_unstable_by_key(|c| c.id);
     Ok(found)
 }
 
-/// What a run needs of a live credit it does not read whole.
+/// What a run needs of a credit it does not read whole.
 #[derive(Queryable, Debug, Clone, Copy)]
-pub struct LiveAmount {
+pub struct Brief {
     pub id: i64,
     pub kind: CreditKind,
+    pub status: CreditStatus,
     pub subscription_id: i64,
     pub currency: Currency,
     pub amount_minor: i64,
 }
 
-/// A page of a period's live credits, by id after `after`.
-pub fn live_amounts(
+/// A page of a period's live and voided credits, by id after `after`.
+pub fn briefs(
     conn: &mut DbConnection,
     period: Period,
     after: i64,
     limit: i64,
-) -> QueryResult<Vec<LiveAmount>> {
+) -> QueryResult<Vec<Brief>> {
+    let statuses = [CreditStatus::COUNTING.as_slice(), &[CreditStatus::Void]].concat();
     credits::table
         .filter(credits::period.eq(period.to_string()))
-        .filter(credits::status.eq_any(CreditStatus::COUNTING))
+        .filter(credits::status.eq_any(statuses))
         .filter(credits::id.gt(after))
         .order(credits::id)
         .limit(limit)
         .select((
             credits::id,
             credits::kind,
+            credits::status,
             credits::subscription_id,
             credits::currency,
             credits::amount_minor,
@@ -223,17 +251,24 @@ pub fn live_amounts(
         .load(conn)
 }
 
-/// Inserts credits in multi-row statements, without reading ids back.
+/// Inserts credits without reading ids back: PostgreSQL takes them in one `COPY` (binary), SQLite
+/// in multi-row statements.
 pub fn insert_many(conn: &mut DbConnection, rows: &[NewCredit]) -> QueryResult<()> {
-    for chunk in rows.chunks(CHUNK) {
-        match conn {
-            DbConnection::Postgres(c) => diesel::insert_into(credits::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_into(credits::table)
-                .values(chunk)
-                .execute(c)?,
-        };
+    match conn {
+        DbConnection::Postgres(c) => {
+            if !rows.is_empty() {
+                diesel::copy_from(credits::table)
+                    .from_insertable(rows)
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            for chunk in rows.chunks(CHUNK) {
+                diesel::insert_into(credits::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -171,8 +171,11 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Session {
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 self.sqlite_busy.as_millis()
             )),
+            // The server's own keepalives: a client that vanished (a lost machine, a partition)
+            // has its transaction rolled back and its locks freed within about half a minute.
             DbConnection::Postgres(c) => c.batch_execute(&format!(
-                "SET statement_timeout = {}",
+                "SET statement_timeout = {}; SET tcp_keepalives_idle = 10; \
+                 SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3",
                 self.statement.as_millis()
             )),
         }
@@ -305,22 +308,26 @@ impl Db {
         write_transaction(&mut pooled, f)
     }
 
-    /// As `transaction`, unless another transaction of this instance holds SQLite's write lock:
-    /// then none (without waiting).
+    /// As `transaction`, without waiting for SQLite's write lock: none when another transaction
+    /// of this instance holds it, a "database is locked" error when another process does.
     pub fn try_transaction<T, E, F>(&self, f: F) -> Result<Option<T>, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<DbError> + From<diesel::result::Error>,
     {
-        let _turn = match &self.sqlite_writer {
-            None => None,
-            Some(lock) => match lock.try_lock() {
-                Some(turn) => Some(turn),
-                None => return Ok(None),
-            },
+        let Some(lock) = &self.sqlite_writer else {
+            let mut pooled = self.conn()?;
+            return write_transaction(&mut pooled, f).map(Some);
+        };
+        let Some(_turn) = lock.try_lock() else {
+            return Ok(None);
         };
         let mut pooled = self.conn()?;
-        write_transaction(&mut pooled, f).map(Some)
+        pooled.batch_execute("PRAGMA busy_timeout = 0")?;
+        let done = write_transaction(&mut pooled, f);
+        let busy = format!("PRAGMA busy_timeout = {}", self.sqlite_busy.as_millis());
+        pooled.batch_execute(&busy)?;
+        done.map(Some)
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -144,9 +144,16 @@ impl Class {
 /// What a base timeline is built from: a plan class and a region.
 type TimelineKey = (usize, Option<String>);
 
+/// A base timeline over one measured span.
+type UsageKey = (usize, Option<String>, Span);
+
 /// How many base timelines a month keeps: a run's pages come in plan order and need one plan's
 /// (a few regions) at a time; more lets plans of few classes share them.
 const KEPT_TIMELINES: NonZeroUsize = NonZeroUsize::new(16).expect("16 is not zero");
+
+/// How many base usages (a timeline over one measured span) a month keeps: most subscriptions
+/// share a few spans (the whole period, or from a start date), and each holds its window ids.
+const KEPT_USAGES: NonZeroUsize = NonZeroUsize::new(64).expect("64 is not zero");
 
 /// A period's windows prepared for any number of statements: which windows each plan version
 /// covers, and the timelines built from them. Build it once and ask it for page after page (a
@@ -163,6 +170,7 @@ pub struct Month {
     plans: Vec<Plan>,
     classes: Vec<Class>,
     kept: Mutex<LruCache<TimelineKey, Arc<Timeline>>>,
+    usages: Mutex<LruCache<UsageKey, Usage>>,
 }
 
 impl Month {
@@ -213,6 +221,7 @@ impl Month {
             plans,
             classes,
             kept: Mutex::new(LruCache::new(KEPT_TIMELINES)),
+            usages: Mutex::new(LruCache::new(KEPT_USAGES)),
         })
     }
 
@@ -232,6 +241,24 @@ impl Month {
             Arc::new(Timeline::build(inputs, names, &plan.rules))
         });
         Arc::clone(timeline)
+    }
+
+    /// The base timeline's usage over `measured`: kept, or computed now. Pages ask for the same
+    /// few spans of each timeline again and again.
+    fn base_usage(
+        &self,
+        class: usize,
+        region: Option<&str>,
+        base: &Timeline,
+        measured: Span,
+    ) -> Usage {
+        let key = (class, region.map(str::to_owned), measured);
+        if let Some(usage) = self.usages.lock().get(&key) {
+            return usage.clone();
+        }
+        let usage = base.usage(measured);
+        self.usages.lock().put(key, usage.clone());
+        usage
     }
 
     /// SPEC §3–§5 for every `(terms index, subscriber)` in `subs`, in the same order.
@@ -271,18 +298,20 @@ impl Month {
             };
             let base = self.timeline(plan, region, &names);
             let indexed = |i: &usize| (&windows[*i], self.component_of[*i]);
-            let shared = class.shared(region).map(indexed);
-            let overlay = (!own.is_empty())
-                .then(|| Overlay::new(&base, shared, own.iter().map(indexed), &frame));
+            let overlay =
+                (!own.is_empty()).then(|| Overlay::new(&base, own.iter().map(indexed), &frame));
             let mut by_span: HashMap<Span, Usage> = HashMap::new();
             for &position in &members[group] {
                 let subscriber = &subs[position].1;
                 let measured = subscriber.measured_span(class.span, self.as_of);
                 let usage = by_span
                     .entry(measured)
-                    .or_insert_with(|| match &overlay {
-                        Some(overlay) => overlay.usage(measured),
-                        None => base.usage(measured),
+                    .or_insert_with(|| {
+                        let shared = self.base_usage(plan.class, region, &base, measured);
+                        match &overlay {
+                            Some(overlay) => overlay.usage(measured, &shared),
+                            None => shared,
+                        }
                     })
                     .clone();
                 out[position] = Some(finish(

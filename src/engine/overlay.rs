@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use super::applicability::Window;
 use super::interval::Span;
 use super::rules::Rules;
-use super::timeline::{Figures, Input, Timeline, assemble};
+use super::timeline::{Figures, Input, Timeline, assemble, outside};
 use super::usage::{ComponentUsage, Usage, seconds_from_e4};
 
 /// Where timelines are built: the period, the as-of instant, component keys, the plan's rules.
@@ -33,10 +33,9 @@ pub(crate) struct Overlay<'b> {
 }
 
 impl<'b> Overlay<'b> {
-    /// `base` was built from `base_windows`; `extra` are the windows only this group sees.
+    /// `extra` are the windows only this group sees, beside the base's.
     pub fn new<'w>(
         base: &'b Timeline,
-        base_windows: impl Iterator<Item = (&'w Window, usize)>,
         extra: impl Iterator<Item = (&'w Window, usize)>,
         frame: &Frame<'_>,
     ) -> Overlay<'b> {
@@ -45,17 +44,20 @@ impl<'b> Overlay<'b> {
             .iter()
             .map(|(w, _)| w.span(frame.as_of).intersect(frame.period));
         let areas = join(spans.filter(|s| !s.is_empty()).collect());
-        let inputs = base_windows.chain(extra).flat_map(|(window, component)| {
-            let areas = &areas;
+        // The base's windows that meet an area (found by time, not by a look at them all), and
+        // the extra ones, each cut to every area.
+        let from_base = areas.iter().flat_map(|a| base.inputs_within(*a));
+        let from_extra = extra.iter().flat_map(|&(window, component)| {
             areas
                 .iter()
                 .map(move |a| Input::new(window, component, frame.as_of, *a))
         });
-        let patch = Timeline::build(inputs, frame.names, frame.rules);
+        let patch = Timeline::build(from_base.chain(from_extra), frame.names, frame.rules);
         Overlay { base, patch, areas }
     }
 
-    pub fn usage(&self, measured: Span) -> Usage {
+    /// The group's usage over `measured`; `base` is the base's usage over it.
+    pub fn usage(&self, measured: Span, base: &Usage) -> Usage {
         if measured.is_empty() {
             return Usage::empty(measured);
         }
@@ -116,11 +118,10 @@ impl<'b> Overlay<'b> {
 
         // Outside the areas a window counts as in the base, inside as in the patch.
         let (mut ids, mut excluded) = self.patch.window_ids(measured);
-        for part in outside(measured, &self.areas) {
-            let (more, more_excluded) = self.base.window_ids(part);
-            ids.extend(more);
-            excluded.extend(more_excluded);
-        }
+        let within = (&base.window_ids[..], &base.excluded_window_ids[..]);
+        let (more, more_excluded) = self.base.window_ids_outside(measured, &self.areas, within);
+        ids.extend(more);
+        excluded.extend(more_excluded);
         for list in [&mut ids, &mut excluded] {
             list.sort_unstable();
             list.dedup();
@@ -144,25 +145,6 @@ fn join(mut spans: Vec<Span>) -> Vec<Span> {
         }
     }
     joined
-}
-
-/// The parts of `span` outside `areas` (in order, disjoint).
-fn outside(span: Span, areas: &[Span]) -> Vec<Span> {
-    let mut parts = Vec::new();
-    let mut from = span.start;
-    for a in areas
-        .iter()
-        .filter(|a| a.end > span.start && a.start < span.end)
-    {
-        if a.start > from {
-            parts.push(Span::new(from, a.start));
-        }
-        from = from.max(a.end);
-    }
-    if from < span.end {
-        parts.push(Span::new(from, span.end));
-    }
-    parts
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ const SEVERITY: usize = 4;
 struct Clip {
     span: Span,
     id: i64,
+    severity: Severity,
+    component: usize,
     excluded: bool,
     /// Overlaps excluded time (so a part of it may have no instant in E).
     meets_exclusion: bool,
@@ -44,6 +46,10 @@ pub(crate) struct Timeline {
     components: Vec<(String, Cumulative<3>)>,
     /// Sorted by id.
     windows: Vec<Clip>,
+    /// Indices into `windows` by start, and the longest clip: the clips meeting a span are found
+    /// without a look at the others.
+    by_start: Vec<usize>,
+    longest: i64,
 }
 
 /// A window as a timeline takes it: already cut to where it counts, with the index of its
@@ -91,6 +97,8 @@ impl Timeline {
             clips.push(Clip {
                 span,
                 id,
+                severity,
+                component,
                 excluded: class.is_none(),
                 meets_exclusion: true,
                 eligible: true,
@@ -145,6 +153,9 @@ impl Timeline {
         }
         // By id, so the ids of a span come out sorted.
         clips.sort_by_key(|c| c.id);
+        let mut by_start: Vec<usize> = (0..clips.len()).collect();
+        by_start.sort_by_key(|&i| clips[i].span.start);
+        let longest = clips.iter().map(|c| c.span.seconds()).max().unwrap_or(0);
         Timeline {
             totals,
             runs,
@@ -156,6 +167,8 @@ impl Timeline {
                 .map(|(name, line)| ((*name).to_owned(), line))
                 .collect(),
             windows: clips,
+            by_start,
+            longest,
         }
     }
 
@@ -288,21 +301,10 @@ impl Timeline {
         let mut outages = Vec::new();
         let mut excluded = Vec::new();
         for clip in &self.windows {
-            let part = clip.span.intersect(span);
-            if part.is_empty() {
-                continue;
-            }
-            if clip.excluded {
-                excluded.push(clip.id);
-            } else if !clip.meets_exclusion {
-                outages.push(clip.id);
-            } else if part == clip.span {
-                if clip.eligible {
-                    outages.push(clip.id);
-                }
-            } else if part.seconds() > self.totals.over(part)[EXCLUDED] {
-                // Only the few windows across the span's edges get here.
-                outages.push(clip.id);
+            match self.listed(clip, span) {
+                Some(Listed::Outage) => outages.push(clip.id),
+                Some(Listed::Excluded) => excluded.push(clip.id),
+                None => {}
             }
         }
         for ids in [&mut outages, &mut excluded] {
@@ -310,6 +312,121 @@ impl Timeline {
         }
         (outages, excluded)
     }
+
+    /// `window_ids` over the parts of `measured` outside `areas` (joined, in order), given
+    /// `within` = `window_ids(measured)`. A clip that meets no area lies in one part whole, so
+    /// it is listed as over `measured`; only the clips that meet an area are looked at again.
+    pub fn window_ids_outside(
+        &self,
+        measured: Span,
+        areas: &[Span],
+        within: (&[i64], &[i64]),
+    ) -> (Vec<i64>, Vec<i64>) {
+        let mut meeting: Vec<usize> = areas
+            .iter()
+            .map(|a| a.intersect(measured))
+            .filter(|a| !a.is_empty())
+            .flat_map(|a| self.meeting(a))
+            .collect();
+        meeting.sort_unstable();
+        meeting.dedup();
+        let looked_at: Vec<i64> = meeting.iter().map(|&i| self.windows[i].id).collect();
+        let kept = |ids: &[i64]| -> Vec<i64> {
+            ids.iter()
+                .copied()
+                .filter(|id| looked_at.binary_search(id).is_err())
+                .collect()
+        };
+        let (mut outages, mut excluded) = (kept(within.0), kept(within.1));
+        let parts = outside(measured, areas);
+        for &i in &meeting {
+            let clip = &self.windows[i];
+            let listed = parts.iter().filter_map(|p| self.listed(clip, *p));
+            for how in listed {
+                match how {
+                    Listed::Outage => outages.push(clip.id),
+                    Listed::Excluded => excluded.push(clip.id),
+                }
+            }
+        }
+        for ids in [&mut outages, &mut excluded] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        (outages, excluded)
+    }
+
+    /// Indices of the clips that meet `span` (in start order).
+    fn meeting(&self, span: Span) -> impl Iterator<Item = usize> + '_ {
+        let starts = |t: i64| {
+            self.by_start
+                .partition_point(|&i| self.windows[i].span.start < t)
+        };
+        let from = starts(span.start.saturating_sub(self.longest));
+        let to = starts(span.end);
+        self.by_start[from..to]
+            .iter()
+            .copied()
+            .filter(move |&i| !self.windows[i].span.intersect(span).is_empty())
+    }
+
+    /// The windows of this timeline that meet `span`, as inputs cut to it.
+    pub fn inputs_within(&self, span: Span) -> impl Iterator<Item = Input> + '_ {
+        self.meeting(span).map(move |i| {
+            let clip = &self.windows[i];
+            Input {
+                span: clip.span.intersect(span),
+                id: clip.id,
+                severity: clip.severity,
+                component: clip.component,
+            }
+        })
+    }
+
+    /// Whether `clip` is listed over `span`: as an outage (an instant in E), as excluded
+    /// maintenance, or not.
+    fn listed(&self, clip: &Clip, span: Span) -> Option<Listed> {
+        let part = clip.span.intersect(span);
+        if part.is_empty() {
+            None
+        } else if clip.excluded {
+            Some(Listed::Excluded)
+        } else if !clip.meets_exclusion {
+            Some(Listed::Outage)
+        } else if part == clip.span {
+            clip.eligible.then_some(Listed::Outage)
+        } else if part.seconds() > self.totals.over(part)[EXCLUDED] {
+            // Only the few windows across the span's edges get here.
+            Some(Listed::Outage)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Listed {
+    Outage,
+    Excluded,
+}
+
+/// The parts of `span` outside `areas` (joined, in order), in order.
+pub(crate) fn outside(span: Span, areas: &[Span]) -> Vec<Span> {
+    let mut parts = Vec::new();
+    let mut from = span.start;
+    for a in areas
+        .iter()
+        .filter(|a| a.end > span.start && a.start < span.end)
+    {
+        if a.start > from {
+            parts.push(Span::new(from, a.start));
+        }
+        from = from.max(a.end);
+    }
+    if from < span.end {
+        parts.push(Span::new(from, span.end));
+    }
+    parts
 }
 
 /// Sums of the timeline's rates over a span, and D·10^4 after the minimum-downtime rule.

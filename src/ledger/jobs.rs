@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use diesel::Connection as _;
 use parking_lot::Mutex;
 use serde::Serialize;
 
@@ -48,6 +49,12 @@ pub fn start(
         return Err(RunError::NotEnded {
             period: period.to_string(),
             ends: format_instant(ends),
+        });
+    }
+    if let Some(running) = credit_runs::running_of(conn, period)? {
+        return Err(RunError::AlreadyRunning {
+            id: running.id,
+            period: running.period,
         });
     }
     let total = customers::count_active_subscriptions(conn, from, ends)?;
@@ -86,32 +93,53 @@ pub fn work(
 ) -> Result<Summary, ApiError> {
     let _working = board.working(id);
     let now = clock.now();
+    // PostgreSQL: a connection of its own, taken once, to show progress outside the run's
+    // transaction. None free: the run goes on, and watchers see it at its end.
+    let mut progress = db
+        .is_postgres()
+        .then(|| db.conn_within(Duration::from_secs(1)).ok())
+        .flatten();
     let mut on_page = |done: usize| {
         board.report(id, done);
-        if db.is_postgres() {
-            // Best effort: a busy pool only delays what watchers see.
-            if let Ok(mut conn) = db.conn_within(Duration::from_millis(200)) {
-                let done = i32::try_from(done).unwrap_or(i32::MAX);
-                let lease = clock.now() + LEASE_SECONDS;
-                if let Err(e) = credit_runs::progress(&mut conn, id, done, lease) {
-                    tracing::warn!(run = id, error = %e, "could not record a run's progress");
-                }
+        if let Some(conn) = progress.as_mut() {
+            let done = i32::try_from(done).unwrap_or(i32::MAX);
+            let lease = clock.now() + LEASE_SECONDS;
+            if let Err(e) = credit_runs::progress(conn, id, done, lease) {
+                tracing::warn!(run = id, error = %e, "could not record a run's progress");
             }
         }
     };
+    // The work rolls back to a savepoint when it fails; the run is marked failed in the same
+    // transaction, which still holds the period's lock, so nobody can take it for lost meanwhile.
     let worked = db.transaction(|conn| {
-        run::execute(conn, id, now, caller, run::Pages::new(page, &mut on_page))
-    });
-    worked.map_err(|e| {
-        let problem = ApiError::from(e);
-        let failed = db.transaction(|conn| {
-            credit_runs::fail(conn, id, &problem.problem_text(), clock.now()).map_err(DbError::from)
+        let attempt = conn.transaction(|conn| {
+            run::execute(conn, id, now, caller, run::Pages::new(page, &mut on_page))
         });
-        if let Err(e) = failed {
-            tracing::error!(run = id, error = %e, "could not record that a run failed");
+        match attempt {
+            Ok(summary) => Ok(Ok(summary)),
+            Err(e) => {
+                let problem = ApiError::from(e);
+                credit_runs::fail(conn, id, &problem.problem_text(), clock.now())?;
+                Ok::<_, DbError>(Err(problem))
+            }
         }
-        problem
-    })
+    });
+    match worked {
+        Ok(ended) => ended,
+        // The transaction itself failed (no connection, the database went away): record the
+        // failure if the database allows it now; else the run's lease runs out.
+        Err(e) => {
+            let problem = ApiError::from(e);
+            let failed = db.transaction(|conn| {
+                credit_runs::fail(conn, id, &problem.problem_text(), clock.now())
+                    .map_err(DbError::from)
+            });
+            if let Err(e) = failed {
+                tracing::error!(run = id, error = %e, "could not record that a run failed");
+            }
+            Err(problem)
+        }
+    }
 }
 
 /// Starts a run of `period` and works it here, to its end (benchmarks, tests).
@@ -127,6 +155,7 @@ pub fn run_here(
 }
 
 /// Marks `failed` every run whose lease has passed while no instance works it. Returns how many.
+/// Never waits for a lock: a run it cannot tell about is left for a later look.
 pub fn reap(db: &Db, board: &Board, now: i64) -> Result<usize, DbError> {
     let lapsed = {
         let mut conn = db.conn()?;
@@ -142,13 +171,23 @@ pub fn reap(db: &Db, board: &Board, now: i64) -> Result<usize, DbError> {
                 return Ok::<_, DbError>(false);
             }
             Ok(credit_runs::fail(conn, run.id, &lost_problem(), now)?)
-        })?;
-        if ended == Some(true) {
-            tracing::warn!(run = run.id, period = %run.period, "a credit run lost its instance");
-            failed += 1;
+        });
+        match ended {
+            Ok(Some(true)) => {
+                tracing::warn!(run = run.id, period = %run.period, "a credit run lost its instance");
+                failed += 1;
+            }
+            Ok(_) => {}
+            // SQLite: another process holds the write lock (maybe working this very run).
+            Err(DbError::Query(e)) if is_locked(&e) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(failed)
+}
+
+fn is_locked(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("locked"))
 }
 
 /// Takes the period's run lock for the rest of this transaction, if nobody holds it. On SQLite

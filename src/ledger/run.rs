@@ -49,6 +49,8 @@ pub enum RunError {
     Store(#[from] crate::db::DbError),
     #[error("credit run {0} is not running any more")]
     NotRunning(i64),
+    #[error("run {id} of {period} is running (/v1/credit-runs/{id}); wait for it to end")]
+    AlreadyRunning { id: i64, period: String },
     #[error("a stored credit run cannot be read: {0}")]
     Stored(String),
     #[error("{0} is beyond the largest amount the ledger holds (i64 minor units)")]
@@ -169,7 +171,11 @@ fn pass(
 ) -> Result<Summary, RunError> {
     let inputs = PeriodInputs::load(conn, period, as_of, Plans::All)?;
     let label = period.to_string();
-    let (mut totals, with_current) = live_before(conn, period)?;
+    let Before {
+        mut totals,
+        with_current,
+        with_credits,
+    } = Before::read(conn, period)?;
     let mut summary = Summary {
         run_id: run,
         period: label.clone(),
@@ -183,8 +189,12 @@ fn pass(
         totals: BTreeMap::new(),
     };
     let mut step = |conn: &mut DbConnection, page: &[Evaluated], subscriptions: &[i64]| {
-        let live = credits::live_of(conn, period, subscriptions)?;
-        let voided = credits::voided_of(conn, period, subscriptions)?;
+        // Only subscriptions that had credits before the run can have them now (one run of a
+        // period at a time; its own are written for other pages), though support may move
+        // them meanwhile (a live one voided).
+        let had = among(subscriptions, &with_credits);
+        let live = credits::live_of(conn, period, &had)?;
+        let voided = credits::voided_of(conn, period, &had)?;
         let decisions = decide(page, &live, &voided, &label, now, caller)?;
         totals.add_decisions(&decisions, &label)?;
         summary.count(&decisions);
@@ -249,27 +259,54 @@ impl Summary {
     }
 }
 
-/// The period's live credits before the run, totalled per currency, and the subscriptions that
-/// have a current SLA credit (sorted).
-fn live_before(conn: &mut DbConnection, period: Period) -> Result<(Totals, Vec<i64>), RunError> {
-    let label = period.to_string();
-    let mut totals = Totals::default();
-    let mut with_current = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = credits::live_amounts(conn, period, after, AMOUNTS_PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for c in &page {
-            totals.add(c.currency, c.amount_minor, 1, &label)?;
-            if c.kind == CreditKind::Sla {
-                with_current.push(c.subscription_id);
+/// What a run knows of the period's credits before it starts.
+struct Before {
+    /// The live credits, totalled per currency.
+    totals: Totals,
+    /// Subscriptions (sorted) with a current SLA credit; with any live or void credit.
+    with_current: Vec<i64>,
+    with_credits: Vec<i64>,
+}
+
+impl Before {
+    /// Read a page of credits at a time: memory holds ids, not credits.
+    fn read(conn: &mut DbConnection, period: Period) -> Result<Before, RunError> {
+        let label = period.to_string();
+        let mut before = Before {
+            totals: Totals::default(),
+            with_current: Vec::new(),
+            with_credits: Vec::new(),
+        };
+        let mut after = 0;
+        loop {
+            let page = credits::briefs(conn, period, after, AMOUNTS_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for c in &page {
+                before.with_credits.push(c.subscription_id);
+                if c.status == CreditStatus::Void {
+                    continue;
+                }
+                before.totals.add(c.currency, c.amount_minor, 1, &label)?;
+                if c.kind == CreditKind::Sla {
+                    before.with_current.push(c.subscription_id);
+                }
             }
         }
+        for ids in [&mut before.with_current, &mut before.with_credits] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        Ok(before)
     }
-    with_current.sort_unstable();
-    with_current.dedup();
-    Ok((totals, with_current))
+}
+
+/// The subscriptions of `page` that are in `sorted`.
+fn among(page: &[i64], sorted: &[i64]) -> Vec<i64> {
+    page.iter()
+        .copied()
+        .filter(|id| sorted.binary_search(id).is_ok())
+        .collect()
 }
 
 fn count(n: usize) -> i32 {

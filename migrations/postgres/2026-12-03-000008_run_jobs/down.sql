@@ -1,4 +1,4 @@
-DROP INDEX credit_runs_running;
+DROP INDEX credit_runs_one_running;
 ALTER TABLE credit_runs DROP COLUMN lease_until;
 ALTER TABLE credit_runs DROP COLUMN progress_total;
 ALTER TABLE credit_runs DROP COLUMN progress_done;

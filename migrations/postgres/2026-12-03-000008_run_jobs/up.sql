@@ -13,4 +13,5 @@ ALTER TABLE credit_runs ADD COLUMN progress_total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE credit_runs ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
 UPDATE credit_runs SET finished_at = started_at, progress_done = subscriptions_evaluated,
     progress_total = subscriptions_evaluated;
-CREATE INDEX credit_runs_running ON credit_runs (id) WHERE state = 'running';
+-- One running run per period: a second is refused (409) rather than queued behind the first.
+CREATE UNIQUE INDEX credit_runs_one_running ON credit_runs (period) WHERE state = 'running';
