@@ -148,22 +148,13 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> 
     Ok(out)
 }
 
-/// The live credits of some subscriptions in a period.
-pub fn live_of(
+/// The live and voided credits of some subscriptions in a period (a run's page), by id.
+pub fn live_or_voided_of(
     conn: &mut DbConnection,
     period: Period,
     subscriptions: &[i64],
 ) -> QueryResult<Vec<Credit>> {
-    of_subscriptions(conn, period, subscriptions, &CreditStatus::COUNTING)
-}
-
-/// The voided credits of some subscriptions in a period.
-pub fn voided_of(
-    conn: &mut DbConnection,
-    period: Period,
-    subscriptions: &[i64],
-) -> QueryResult<Vec<Credit>> {
-    of_subscriptions(conn, period, subscriptions, &[CreditStatus::Void])
+    of_subscriptions(conn, period, subscriptions, &CreditStatus::COUNTING_OR_VOID)
 }
 
 fn of_subscriptions(
@@ -233,10 +224,9 @@ pub fn briefs(
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<Brief>> {
-    let statuses = [CreditStatus::COUNTING.as_slice(), &[CreditStatus::Void]].concat();
     credits::table
         .filter(credits::period.eq(period.to_string()))
-        .filter(credits::status.eq_any(statuses))
+        .filter(credits::status.eq_any(CreditStatus::COUNTING_OR_VOID))
         .filter(credits::id.gt(after))
         .order(credits::id)
         .limit(limit)

@@ -22,6 +22,14 @@ impl CreditStatus {
         CreditStatus::Approved,
         CreditStatus::Applied,
     ];
+
+    /// What a credit run looks at: the credits that count, and the voided ones (a void stands).
+    pub const COUNTING_OR_VOID: [CreditStatus; 4] = [
+        CreditStatus::Pending,
+        CreditStatus::Approved,
+        CreditStatus::Applied,
+        CreditStatus::Void,
+    ];
 }
 
 crate::text_enum! {

@@ -193,8 +193,10 @@ fn pass(
         // period at a time; its own are written for other pages), though support may move
         // them meanwhile (a live one voided).
         let had = among(subscriptions, &with_credits);
-        let live = credits::live_of(conn, period, &had)?;
-        let voided = credits::voided_of(conn, period, &had)?;
+        let (voided, live): (Vec<Credit>, Vec<Credit>) =
+            credits::live_or_voided_of(conn, period, &had)?
+                .into_iter()
+                .partition(|c| c.status == CreditStatus::Void);
         let decisions = decide(page, &live, &voided, &label, now, caller)?;
         totals.add_decisions(&decisions, &label)?;
         summary.count(&decisions);
