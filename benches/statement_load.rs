@@ -105,9 +105,18 @@ end
         !out.contains("Non-2xx"),
         "every answer must be a 200:\n{out}"
     );
+    // The first line with `part` in it; a percentile's line starts with it ("50%" also ends the
+    // thread stats' "75.50%").
     let line = |part: &str| {
         out.lines()
-            .find(|l| l.contains(part))
+            .find(|l| {
+                let l = l.trim_start();
+                if part.ends_with('%') {
+                    l.starts_with(part)
+                } else {
+                    l.contains(part)
+                }
+            })
             .map_or("?".to_owned(), |l| {
                 l.split_whitespace().collect::<Vec<_>>().join(" ")
             })

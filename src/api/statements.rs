@@ -2,6 +2,7 @@
 //! uptime as a status page shows it.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
@@ -64,8 +65,9 @@ struct SubscriptionStatement {
     reason: Option<NoCredit>,
     by_component: Vec<ComponentRow>,
     by_severity: SeverityRow,
-    windows: Vec<i64>,
-    excluded_windows: Vec<i64>,
+    /// Shared with every statement of the same usage: never copied per request.
+    windows: Arc<[i64]>,
+    excluded_windows: Arc<[i64]>,
 }
 
 #[derive(Serialize)]
@@ -121,8 +123,8 @@ fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
             partial_outage: usage.by_severity.partial_outage,
             degraded_performance: usage.by_severity.degraded_performance,
         },
-        windows: usage.window_ids.to_vec(),
-        excluded_windows: usage.excluded_window_ids.to_vec(),
+        windows: Arc::clone(&usage.window_ids),
+        excluded_windows: Arc::clone(&usage.excluded_window_ids),
     }
 }
 

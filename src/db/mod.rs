@@ -250,6 +250,10 @@ impl Db {
         let pool = Pool::builder()
             .max_size(settings.size)
             .connection_timeout(settings.wait)
+            // No `SELECT 1` before every checkout (a round trip per request): a connection the
+            // server dropped fails its first query, is found broken and is not given out again;
+            // that request is a 503 to retry, like any other during an outage.
+            .test_on_check_out(false)
             .connection_customizer(Box::new(Session {
                 sqlite_busy: settings.sqlite_busy,
                 statement: settings.statement,
