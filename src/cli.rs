@@ -42,7 +42,8 @@ pub enum Command {
     /// Import incidents from elsewhere.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Run credits for a billing period (see SPEC §6); prints the summary.
+    /// Run credits for a billing period (see SPEC §6): works the run here, with a progress bar on
+    /// a terminal, and prints the run as it ended (--dry-run: what a run would do).
     CreditRun {
         /// The billing period, YYYY-MM.
         #[arg(long)]
