@@ -309,6 +309,7 @@ impl From<EvaluateError> for ApiError {
     fn from(e: EvaluateError) -> ApiError {
         match e {
             EvaluateError::Db(db) => db.into(),
+            EvaluateError::Pool(db) => db.into(),
             EvaluateError::Currency(..) => ApiError::Conflict(e.to_string()),
             EvaluateError::Stored { .. } | EvaluateError::Engine(_) => ApiError::internal(e),
         }

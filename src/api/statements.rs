@@ -154,17 +154,23 @@ pub async fn customer_statement(
     let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
     let external_id = external_id.into_inner();
     let cache = std::sync::Arc::clone(&state.statements);
-    let statement = read(&state, move |conn| {
-        let customer = super::customers::existing(conn, &external_id)?;
-        let evaluated = cache.customer(conn, customer.id, period, as_of)?;
-        Ok(CustomerStatement {
+    let db = state.db.clone();
+    let statement = super::observe::blocking(move || {
+        let customer = {
+            let mut conn = db.conn()?;
+            super::customers::existing(&mut conn, &external_id)?
+        };
+        // Without a connection held: it takes its own, and none while it waits for another
+        // request to read the plan's month.
+        let evaluated = cache.customer(&db, customer.id, period, as_of)?;
+        Ok::<_, ApiError>(CustomerStatement {
             customer: customer.external_id,
             period: period.to_string(),
             as_of: format_instant(as_of),
             subscriptions: evaluated.into_iter().map(subscription_statement).collect(),
         })
     })
-    .await?;
+    .await??;
     Ok(HttpResponse::Ok().json(statement))
 }
 

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 
 use super::evaluate::{EvaluateError, Evaluated, PeriodInputs, Plans, Scope, widest};
 use crate::db::customers::{self, Customer, Subscription};
-use crate::db::{DbConnection, revision};
+use crate::db::{Db, revision};
 use crate::engine::Period;
 
 /// A plan, a period, and the as-of instant (the same for every instant after the period ends).
@@ -38,38 +38,39 @@ impl StatementCache {
     /// The statements of a customer's subscriptions active in `period`, by subscription id.
     pub fn customer(
         &self,
-        conn: &mut DbConnection,
+        db: &Db,
         customer_id: i64,
         period: Period,
         as_of: i64,
     ) -> Result<Vec<Evaluated>, EvaluateError> {
-        let seen = revision::current(conn)?;
-        let (from, to) = widest(period);
-        let rows = customers::active_subscriptions(conn, from, to, Scope::Customer(customer_id))?;
+        let (seen, rows) = {
+            let mut conn = db.conn()?;
+            let seen = revision::current(&mut conn)?;
+            let (from, to) = widest(period);
+            let scope = Scope::Customer(customer_id);
+            (seen, customers::active_subscriptions(&mut conn, from, to, scope)?)
+        };
         let mut by_plan: BTreeMap<String, Vec<(Subscription, Customer)>> = BTreeMap::new();
         for row in rows {
             by_plan.entry(row.0.plan_key.clone()).or_default().push(row);
         }
         // Open windows count up to `as_of`, and nothing counts after the period ends in every
         // zone: every later instant gives the same statements.
-        let as_of = as_of.min(to);
+        let as_of = as_of.min(widest(period).1);
         let mut out = Vec::new();
         for (plan, rows) in by_plan {
-            let inputs = self.prepared(conn, seen, (plan, period, as_of))?;
+            let inputs = self.prepared(db, seen, (plan, period, as_of))?;
             out.extend(inputs.evaluate_rows(rows)?);
         }
         out.sort_by_key(|e| e.subscription.id);
         Ok(out)
     }
 
-    fn prepared(
-        &self,
-        conn: &mut DbConnection,
-        seen: i64,
-        key: Key,
-    ) -> Result<Arc<PeriodInputs>, EvaluateError> {
+    /// The plan's prepared month, read now if the one kept was read before `seen`. Requests for
+    /// the same plan wait for one reader rather than all reading the month, and they wait
+    /// holding no connection: a burst after a change does not empty the pool.
+    fn prepared(&self, db: &Db, seen: i64, key: Key) -> Result<Arc<PeriodInputs>, EvaluateError> {
         let slot = Arc::clone(self.slots.lock().get_or_insert(key.clone(), Arc::default));
-        // Requests for the same plan wait for one reader rather than all reading the month.
         let mut slot = slot.lock();
         if let Some((at, inputs)) = slot.as_ref()
             && *at >= seen
@@ -77,8 +78,9 @@ impl StatementCache {
             return Ok(Arc::clone(inputs));
         }
         let (plan, period, as_of) = key;
+        let mut conn = db.conn()?;
         let inputs = Arc::new(PeriodInputs::load(
-            conn,
+            &mut conn,
             period,
             as_of,
             Plans::Only(&[plan]),

@@ -24,6 +24,9 @@ pub struct Evaluated {
 pub enum EvaluateError {
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    /// No connection (the pool's wait ran out, or the database is gone).
+    #[error(transparent)]
+    Pool(#[from] crate::db::DbError),
     #[error("stored plan version {plan} v{version} cannot be read: {reason}")]
     Stored {
         plan: String,
