@@ -13,7 +13,8 @@ use super::write::{Changed, Write, commit, committed, read};
 use super::{ApiError, AppState};
 use crate::auth::Caller;
 use crate::db::DbConnection;
-use crate::db::credit_runs::{self, RUNNING};
+use crate::db::credit_runs;
+use crate::domain::credit::RunState;
 use crate::domain::parse_period;
 use crate::ledger::jobs::{self, RunView};
 use crate::ledger::run::preview;
@@ -136,7 +137,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpR
     let id = id.into_inner();
     let mut run = find(&state, id).await?;
     let now = state.clock.now();
-    if run.state == RUNNING && run.lease_until < now {
+    if run.state == RunState::Running && run.lease_until < now {
         reap(&state, now).await;
         run = find(&state, id).await?;
     }

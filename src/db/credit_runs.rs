@@ -2,10 +2,12 @@
 //! and when it ends. How a run is worked and watched: `ledger::jobs`.
 
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer};
 
 use super::DbConnection;
 use super::schema::credit_runs;
 use crate::domain::Period;
+use crate::domain::credit::RunState;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = credit_runs)]
@@ -21,17 +23,13 @@ pub struct Run {
     pub superseded: i32,
     pub adjusted: i32,
     pub totals: String,
-    pub state: String,
+    pub state: RunState,
     pub problem: Option<String>,
     pub finished_at: Option<i64>,
     pub progress_done: i32,
     pub progress_total: i32,
     pub lease_until: i64,
 }
-
-pub const RUNNING: &str = "running";
-pub const SUCCEEDED: &str = "succeeded";
-pub const FAILED: &str = "failed";
 
 #[derive(Insertable)]
 #[diesel(table_name = credit_runs)]
@@ -40,7 +38,7 @@ pub struct NewRun<'a> {
     pub as_of: i64,
     pub started_by: &'a str,
     pub started_at: i64,
-    pub state: &'a str,
+    pub state: RunState,
     pub progress_total: i32,
     pub lease_until: i64,
     #[diesel(embed)]
@@ -73,7 +71,7 @@ pub fn succeed(
     diesel::update(running(id))
         .set((
             counts,
-            credit_runs::state.eq(SUCCEEDED),
+            credit_runs::state.eq(RunState::Succeeded),
             credit_runs::finished_at.eq(now),
             credit_runs::progress_done.eq(credit_runs::progress_total),
         ))
@@ -85,7 +83,7 @@ pub fn succeed(
 pub fn fail(conn: &mut DbConnection, id: i64, problem: &str, now: i64) -> QueryResult<bool> {
     diesel::update(running(id))
         .set((
-            credit_runs::state.eq(FAILED),
+            credit_runs::state.eq(RunState::Failed),
             credit_runs::problem.eq(problem),
             credit_runs::finished_at.eq(now),
         ))
@@ -106,30 +104,70 @@ pub fn progress(conn: &mut DbConnection, id: i64, done: i32, lease_until: i64) -
 
 type Running = diesel::dsl::Filter<
     diesel::dsl::Find<credit_runs::table, i64>,
-    diesel::dsl::Eq<credit_runs::state, &'static str>,
+    diesel::dsl::Eq<credit_runs::state, RunState>,
 >;
 
 /// The run `id`, if it is still running.
 fn running(id: i64) -> Running {
     credit_runs::table
         .find(id)
-        .filter(credit_runs::state.eq(RUNNING))
+        .filter(credit_runs::state.eq(RunState::Running))
 }
 
 /// The run of `period` that is running, if one is.
 pub fn running_of(conn: &mut DbConnection, period: Period) -> QueryResult<Option<Run>> {
     credit_runs::table
         .filter(credit_runs::period.eq(period.to_string()))
-        .filter(credit_runs::state.eq(RUNNING))
+        .filter(credit_runs::state.eq(RunState::Running))
         .select(Run::as_select())
         .first(conn)
         .optional()
 }
 
+/// The advisory lock (with the period as `YYYYMM`) a PostgreSQL transaction holds while it works
+/// a run of that period. On SQLite a writing transaction holds the write lock, which is enough.
+const RUN_LOCK: i32 = 7_134_002;
+
+fn lock_key(period: Period) -> i32 {
+    period.year() * 100 + period.month() as i32
+}
+
+/// Takes the period's run lock for the rest of this transaction, waiting for it.
+pub fn lock_period(conn: &mut DbConnection, period: Period) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(c) => diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<Integer, _>(RUN_LOCK)
+            .bind::<Integer, _>(lock_key(period))
+            .execute(c)
+            .map(drop),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Takes the period's run lock for the rest of this transaction if nobody holds it; whether it
+/// did. On SQLite the transaction holds the write lock already, so no run is being worked.
+pub fn try_lock_period(conn: &mut DbConnection, period: Period) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Bool)]
+        locked: bool,
+    }
+    match conn {
+        DbConnection::Postgres(c) => {
+            diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
+                .bind::<Integer, _>(RUN_LOCK)
+                .bind::<Integer, _>(lock_key(period))
+                .get_result::<Locked>(c)
+                .map(|l| l.locked)
+        }
+        DbConnection::Sqlite(_) => Ok(true),
+    }
+}
+
 /// Runs still `running` whose lease has passed, oldest first.
 pub fn lapsed(conn: &mut DbConnection, now: i64) -> QueryResult<Vec<Run>> {
     credit_runs::table
-        .filter(credit_runs::state.eq(RUNNING))
+        .filter(credit_runs::state.eq(RunState::Running))
         .filter(credit_runs::lease_until.lt(now))
         .order(credit_runs::id.asc())
         .select(Run::as_select())

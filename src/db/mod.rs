@@ -313,7 +313,7 @@ impl Db {
     }
 
     /// As `transaction`, without waiting for SQLite's write lock: none when another transaction
-    /// of this instance holds it, a "database is locked" error when another process does.
+    /// (of this instance or another process) holds it.
     pub fn try_transaction<T, E, F>(&self, f: F) -> Result<Option<T>, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -327,11 +327,24 @@ impl Db {
             return Ok(None);
         };
         let mut pooled = self.conn()?;
-        pooled.batch_execute("PRAGMA busy_timeout = 0")?;
-        let done = write_transaction(&mut pooled, f);
-        let busy = format!("PRAGMA busy_timeout = {}", self.sqlite_busy.as_millis());
-        pooled.batch_execute(&busy)?;
-        done.map(Some)
+        let DbConnection::Sqlite(c) = &mut *pooled else {
+            return Ok(None);
+        };
+        c.batch_execute("PRAGMA busy_timeout = 0")?;
+        let begun = AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE");
+        c.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}",
+            self.sqlite_busy.as_millis()
+        ))?;
+        match begun {
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("locked") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+            Ok(()) => run_transaction(&mut pooled, f).map(Some),
+        }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -361,6 +374,15 @@ where
         }
         DbConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
+    run_transaction(conn, f)
+}
+
+/// `f` in the transaction just begun on `conn`: committed when it succeeds, else rolled back.
+fn run_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     match f(conn) {
         Ok(value) => {
             Transactions::commit_transaction(conn)?;

@@ -33,6 +33,16 @@ impl CreditStatus {
 }
 
 crate::text_enum! {
+    /// Where a credit run stands: worked until it ends, then succeeded, or failed with nothing
+    /// written.
+    RunState {
+        Running => "running",
+        Succeeded => "succeeded",
+        Failed => "failed",
+    }
+}
+
+crate::text_enum! {
     /// Why a credit exists: a run's SLA credit, a run's correction of an applied one, or support's.
     CreditKind {
         Sla => "sla",

@@ -48,7 +48,10 @@ impl StatementCache {
             let seen = revision::current(&mut conn)?;
             let (from, to) = widest(period);
             let scope = Scope::Customer(customer_id);
-            (seen, customers::active_subscriptions(&mut conn, from, to, scope)?)
+            (
+                seen,
+                customers::active_subscriptions(&mut conn, from, to, scope)?,
+            )
         };
         let mut by_plan: BTreeMap<String, Vec<(Subscription, Customer)>> = BTreeMap::new();
         for row in rows {

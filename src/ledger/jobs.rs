@@ -26,6 +26,7 @@ use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::db::credit_runs::{self, NewRun, Run, RunCounts};
 use crate::db::{Db, DbConnection, DbError, customers};
+use crate::domain::credit::RunState;
 use crate::domain::{Period, format_instant, parse_period};
 
 /// How long a started run may go without a sign of life (a page done) before a run nobody holds
@@ -65,7 +66,7 @@ pub fn start(
             as_of: ends,
             started_by: &caller.subject,
             started_at: now,
-            state: credit_runs::RUNNING,
+            state: RunState::Running,
             progress_total: i32::try_from(total).unwrap_or(i32::MAX),
             lease_until: now + LEASE_SECONDS,
             counts: RunCounts {
@@ -167,50 +168,18 @@ pub fn reap(db: &Db, board: &Board, now: i64) -> Result<usize, DbError> {
             continue;
         };
         let ended = db.try_transaction(|conn| {
-            if !holds_run_lock(conn, period)? {
+            if !credit_runs::try_lock_period(conn, period)? {
                 return Ok::<_, DbError>(false);
             }
             Ok(credit_runs::fail(conn, run.id, &lost_problem(), now)?)
         });
-        match ended {
-            Ok(Some(true)) => {
-                tracing::warn!(run = run.id, period = %run.period, "a credit run lost its instance");
-                failed += 1;
-            }
-            Ok(_) => {}
-            // SQLite: another process holds the write lock (maybe working this very run).
-            Err(DbError::Query(e)) if is_locked(&e) => {}
-            Err(e) => return Err(e),
+        // None: SQLite's write lock is held (maybe by the instance working this very run).
+        if ended? == Some(true) {
+            tracing::warn!(run = run.id, period = %run.period, "a credit run lost its instance");
+            failed += 1;
         }
     }
     Ok(failed)
-}
-
-fn is_locked(e: &diesel::result::Error) -> bool {
-    matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("locked"))
-}
-
-/// Takes the period's run lock for the rest of this transaction, if nobody holds it. On SQLite
-/// the transaction holds the write lock already, so no run is being worked.
-fn holds_run_lock(conn: &mut DbConnection, period: Period) -> Result<bool, DbError> {
-    use diesel::RunQueryDsl;
-    use diesel::sql_types::{Bool, Integer};
-    #[derive(diesel::QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = Bool)]
-        locked: bool,
-    }
-    match conn {
-        DbConnection::Sqlite(_) => Ok(true),
-        DbConnection::Postgres(c) => {
-            let row: Locked =
-                diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS locked")
-                    .bind::<Integer, _>(run::RUN_LOCK)
-                    .bind::<Integer, _>(run::lock_key(period))
-                    .get_result(c)?;
-            Ok(row.locked)
-        }
-    }
 }
 
 fn lost_problem() -> String {
@@ -260,7 +229,7 @@ pub struct RunView {
     pub id: i64,
     pub period: String,
     /// `running`, `succeeded` or `failed`.
-    pub state: String,
+    pub state: RunState,
     pub as_of: String,
     pub started_by: String,
     pub started_at: String,

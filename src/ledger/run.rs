@@ -14,7 +14,7 @@ use crate::db::DbConnection;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::credit_runs::{self, RunCounts};
 use crate::db::credits::{self, Credit, NewCredit, Transition};
-use crate::domain::credit::{CreditKind, CreditStatus};
+use crate::domain::credit::{CreditKind, CreditStatus, RunState};
 use crate::domain::{Currency, Money, format_instant};
 use crate::engine::Period;
 
@@ -123,20 +123,10 @@ pub fn execute(
     let run = credit_runs::find(conn, id)?.ok_or(RunError::NotRunning(id))?;
     let period = crate::domain::parse_period("period", &run.period)
         .map_err(|e| RunError::Stored(e.to_string()))?;
-    match conn {
-        DbConnection::Postgres(c) => {
-            use diesel::connection::SimpleConnection;
-            c.batch_execute(&format!(
-                "SELECT pg_advisory_xact_lock({RUN_LOCK}, {})",
-                lock_key(period)
-            ))?;
-        }
-        // The transaction holds the write lock already (BEGIN IMMEDIATE).
-        DbConnection::Sqlite(_) => {}
-    }
+    credit_runs::lock_period(conn, period)?;
     // Read again under the lock: another instance may have ended it while this one waited.
     let run = credit_runs::find(conn, id)?.ok_or(RunError::NotRunning(id))?;
-    if run.state != credit_runs::RUNNING {
+    if run.state != RunState::Running {
         return Err(RunError::NotRunning(id));
     }
     let summary = pass(conn, period, run.as_of, now, Some(id), caller, pages)?;
@@ -148,14 +138,6 @@ pub fn execute(
     let entry = AuditEntry::new("credit_run.create", id, None, Some(after));
     audit::record_all(conn, caller, now, &[entry])?;
     Ok(summary)
-}
-
-/// The advisory lock (with the period's `lock_key`) a PostgreSQL transaction holds while it works
-/// a run of that period.
-pub const RUN_LOCK: i32 = 7_134_002;
-
-pub fn lock_key(period: Period) -> i32 {
-    period.year() * 100 + period.month() as i32
 }
 
 /// SPEC §6 for every subscription of `period` at `as_of`, a page at a time; writes the credits
