@@ -39,6 +39,14 @@ fn main() {
         child(&args[i + 1], &args[i + 2]);
         return;
     }
+    // Seeds the month into the database at the URL and stops (to time or profile one step with
+    // `--child STEP URL` again and again).
+    if let Some(i) = args.iter().position(|a| a == "--seed") {
+        let db = Db::connect(&args[i + 1], 2).expect("connect");
+        db.migrate().expect("migrate");
+        seed::seed_shaped(&db, SUBSCRIPTIONS, WINDOWS, SHAPE);
+        return;
+    }
     backends::on_each_backend("month_end", |backend, url| {
         let db = Db::connect(url, 2).expect("connect");
         db.migrate().expect("migrate");

@@ -148,96 +148,27 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> 
     Ok(out)
 }
 
-/// The live and voided credits of some subscriptions in a period (a run's page), by id.
-pub fn live_or_voided_of(
-    conn: &mut DbConnection,
-    period: Period,
-    subscriptions: &[i64],
-) -> QueryResult<Vec<Credit>> {
-    of_subscriptions(conn, period, subscriptions, &CreditStatus::COUNTING_OR_VOID)
-}
-
-fn of_subscriptions(
-    conn: &mut DbConnection,
-    period: Period,
-    subscriptions: &[i64],
-    statuses: &[CreditStatus],
-) -> QueryResult<Vec<Credit>> {
-    if subscriptions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut found = match conn {
-        DbConnection::Postgres(c) => {
-            // One probe of `credits_subscription` per subscription. Asked plainly, PostgreSQL
-            // walks the whole period through `credits_period` once a run has written many
-            // credits in its own transaction (it estimates from statistics that do not count
-            // them), so a run would slow down the more it wrote. `OFFSET 0` keeps the lateral
-            // subquery a loop of probes.
-            use diesel::sql_types::{Array, BigInt, Text};
-            let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-            diesel::sql_query(
-                "SELECT c.* FROM unnest($1) AS s(id) CROSS JOIN LATERAL \
-                 (SELECT * FROM credits WHERE subscription_id = s.id AND period = $2 \
-                  AND status = ANY($3) OFFSET 0) AS c",
-            )
-            .bind::<Array<BigInt>, _>(subscriptions)
-            .bind::<Text, _>(period.to_string())
-            .bind::<Array<Text>, _>(statuses)
-            .load(c)?
-        }
-        DbConnection::Sqlite(c) => {
-            let mut found = Vec::new();
-            for chunk in subscriptions.chunks(CHUNK) {
-                found.extend(
-                    credits::table
-                        .filter(credits::subscription_id.eq_any(chunk))
-                        .filter(credits::period.eq(period.to_string()))
-                        .filter(credits::status.eq_any(statuses))
-                        .select(Credit::as_select())
-                        .load(c)?,
-                );
-            }
-            found
-        }
-    };
-    // Sorted here, not by the query: `ORDER BY id` makes SQLite walk the whole period through
-    // `credits_period` instead of each subscription through `credits_subscription`.
-    found.sort_unstable_by_key(|c| c.id);
-    Ok(found)
-}
-
-/// What a run needs of a credit it does not read whole.
-#[derive(Queryable, Debug, Clone, Copy)]
-pub struct Brief {
-    pub id: i64,
-    pub kind: CreditKind,
-    pub status: CreditStatus,
-    pub subscription_id: i64,
-    pub currency: Currency,
-    pub amount_minor: i64,
-}
-
-/// A page of a period's live and voided credits, by id after `after`.
-pub fn briefs(
+/// The live and voided credits of a period whose subscriptions' ids are in `(after, through]`
+/// (a run's page, the last one reaching to the end), by subscription then id.
+///
+/// Read through `credits_subscription` as one range. The period is compared as `period || ''`
+/// so that neither backend walks the whole period through `credits_period` instead: a run that
+/// has written many credits in its own transaction makes PostgreSQL's statistics (which do not
+/// count them) and SQLite's equality-first choice both pick it, and a run would slow down the
+/// more it wrote.
+pub fn live_or_voided_between(
     conn: &mut DbConnection,
     period: Period,
     after: i64,
-    limit: i64,
-) -> QueryResult<Vec<Brief>> {
+    through: i64,
+) -> QueryResult<Vec<Credit>> {
     credits::table
-        .filter(credits::period.eq(period.to_string()))
+        .filter(credits::subscription_id.gt(after))
+        .filter(credits::subscription_id.le(through))
+        .filter(credits::period.concat("").eq(period.to_string()))
         .filter(credits::status.eq_any(CreditStatus::COUNTING_OR_VOID))
-        .filter(credits::id.gt(after))
-        .order(credits::id)
-        .limit(limit)
-        .select((
-            credits::id,
-            credits::kind,
-            credits::status,
-            credits::subscription_id,
-            credits::currency,
-            credits::amount_minor,
-        ))
+        .order((credits::subscription_id, credits::id))
+        .select(Credit::as_select())
         .load(conn)
 }
 

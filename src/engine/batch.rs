@@ -147,19 +147,41 @@ type TimelineKey = (usize, Option<String>);
 /// A base timeline over one measured span.
 type UsageKey = (usize, Option<String>, Span);
 
-/// How many base timelines a month keeps: a run's pages come in plan order and need one plan's
-/// (a few regions) at a time; more lets plans of few classes share them.
-const KEPT_TIMELINES: NonZeroUsize = NonZeroUsize::new(16).expect("16 is not zero");
+/// How many window clips a month's kept base timelines may hold together (about 250 bytes each):
+/// a run's pages come in subscription order and each needs the timelines of every plan class and
+/// region, so a month keeps all of them when they fit, and the least recently used go first when
+/// they do not.
+const KEPT_CLIPS: usize = 1_000_000;
 
 /// How many base usages (a timeline over one measured span) a month keeps: most subscriptions
 /// share a few spans (the whole period, or from a start date), and each holds its window ids.
 const KEPT_USAGES: NonZeroUsize = NonZeroUsize::new(64).expect("64 is not zero");
 
+/// The base timelines a month keeps, least recently used first out, and the clips they hold.
+struct Kept {
+    timelines: LruCache<TimelineKey, Arc<Timeline>>,
+    clips: usize,
+}
+
+impl Kept {
+    fn keep(&mut self, key: TimelineKey, timeline: Arc<Timeline>) {
+        self.clips += timeline.clips();
+        if let Some((_, replaced)) = self.timelines.push(key, timeline) {
+            self.clips -= replaced.clips();
+        }
+        while self.clips > KEPT_CLIPS && self.timelines.len() > 1 {
+            if let Some((_, dropped)) = self.timelines.pop_lru() {
+                self.clips -= dropped.clips();
+            }
+        }
+    }
+}
+
 /// A period's windows prepared for any number of statements: which windows each plan version
 /// covers, and the timelines built from them. Build it once and ask it for page after page (a
 /// run, a report) or request after request (statements): each plan's timelines are built once
-/// while that plan is being served. It keeps the timelines it built last (`KEPT_TIMELINES`), so
-/// pages in plan order build each timeline once and memory stays at a few plans' worth.
+/// while that plan is being served. It keeps the timelines it built last, as many as `KEPT_CLIPS`
+/// allows, so memory depends on the windows, not on the subscriptions.
 pub struct Month {
     period: Period,
     as_of: i64,
@@ -169,7 +191,7 @@ pub struct Month {
     component_of: Vec<usize>,
     plans: Vec<Plan>,
     classes: Vec<Class>,
-    kept: Mutex<LruCache<TimelineKey, Arc<Timeline>>>,
+    kept: Mutex<Kept>,
     usages: Mutex<LruCache<UsageKey, Usage>>,
 }
 
@@ -220,27 +242,33 @@ impl Month {
             component_of,
             plans,
             classes,
-            kept: Mutex::new(LruCache::new(KEPT_TIMELINES)),
+            kept: Mutex::new(Kept {
+                timelines: LruCache::unbounded(),
+                clips: 0,
+            }),
             usages: Mutex::new(LruCache::new(KEPT_USAGES)),
         })
     }
 
     /// The base timeline of `plan` for customers in `region`: kept, or built now.
     fn timeline(&self, plan: &Plan, region: Option<&str>, names: &[&str]) -> Arc<Timeline> {
-        let class = &self.classes[plan.class];
+        let key = (plan.class, region.map(str::to_owned));
         let mut kept = self.kept.lock();
-        let timeline = kept.get_or_insert((plan.class, region.map(str::to_owned)), || {
-            let inputs = class.shared(region).map(|&i| {
-                Input::new(
-                    &self.windows[i],
-                    self.component_of[i],
-                    self.as_of,
-                    class.span,
-                )
-            });
-            Arc::new(Timeline::build(inputs, names, &plan.rules))
+        if let Some(timeline) = kept.timelines.get(&key) {
+            return Arc::clone(timeline);
+        }
+        let class = &self.classes[plan.class];
+        let inputs = class.shared(region).map(|&i| {
+            Input::new(
+                &self.windows[i],
+                self.component_of[i],
+                self.as_of,
+                class.span,
+            )
         });
-        Arc::clone(timeline)
+        let timeline = Arc::new(Timeline::build(inputs, names, &plan.rules));
+        kept.keep(key, Arc::clone(&timeline));
+        timeline
     }
 
     /// The base timeline's usage over `measured`: kept, or computed now. Pages ask for the same

@@ -272,6 +272,11 @@ impl Timeline {
         })
     }
 
+    /// How many window clips it holds: what its memory grows with.
+    pub fn clips(&self) -> usize {
+        self.windows.len()
+    }
+
     pub fn min_downtime(&self) -> i64 {
         self.min_downtime
     }

@@ -72,9 +72,6 @@ enum Decision {
 /// page of statements.
 pub const PAGE: i64 = 10_000;
 
-/// Live credits read at a time to total the period.
-const AMOUNTS_PAGE: i64 = 50_000;
-
 /// What a run of `period` would do now (a dry run): SPEC §6 for every subscription, page by page;
 /// writes nothing. A period that has not ended everywhere is previewed as it stands.
 pub fn preview(
@@ -153,11 +150,7 @@ fn pass(
 ) -> Result<Summary, RunError> {
     let inputs = PeriodInputs::load(conn, period, as_of, Plans::All)?;
     let label = period.to_string();
-    let Before {
-        mut totals,
-        with_current,
-        with_credits,
-    } = Before::read(conn, period)?;
+    let mut totals = Totals::default();
     let mut summary = Summary {
         run_id: run,
         period: label.clone(),
@@ -170,51 +163,39 @@ fn pass(
         adjusted: 0,
         totals: BTreeMap::new(),
     };
-    let mut step = |conn: &mut DbConnection, page: &[Evaluated], subscriptions: &[i64]| {
-        // Only subscriptions that had credits before the run can have them now (one run of a
-        // period at a time; its own are written for other pages), though support may move
-        // them meanwhile (a live one voided).
-        let had = among(subscriptions, &with_credits);
-        let (voided, live): (Vec<Credit>, Vec<Credit>) =
-            credits::live_or_voided_of(conn, period, &had)?
-                .into_iter()
-                .partition(|c| c.status == CreditStatus::Void);
-        let decisions = decide(page, &live, &voided, &label, now, caller)?;
-        totals.add_decisions(&decisions, &label)?;
-        summary.count(&decisions);
-        if let Some(run_id) = run {
-            write(conn, decisions, run_id, now, caller)?;
-        }
-        Ok::<(), RunError>(())
-    };
-    let mut evaluated: Vec<i64> = Vec::new();
+    // Pages of subscriptions in id order, each with the credits of the ids it spans: `(after,
+    // last]`, the last page reaching to the end. So every credit of the period is read once,
+    // beside its subscription's statement, whether the subscription is still in the period or
+    // not (a credit whose subscription no longer falls in it is owed nothing now). The run's own
+    // credits are written to pages already read.
+    let mut after = i64::MIN;
     let mut looked_at = 0;
-    let mut after = None;
     loop {
-        let scope = Scope::Page {
-            after: after.take(),
+        let scope = Scope::IdPage {
+            after: Some(after),
             limit: pages.size,
         };
         let (page, last) = inputs.evaluate(conn, scope)?;
-        let ids: Vec<i64> = page.iter().map(|e| e.subscription.id).collect();
-        step(conn, &page, &ids)?;
-        evaluated.extend(ids);
+        let through = last.as_ref().map_or(i64::MAX, |last| last.id);
+        let (voided, live): (Vec<Credit>, Vec<Credit>) =
+            credits::live_or_voided_between(conn, period, after, through)?
+                .into_iter()
+                .partition(|c| c.status == CreditStatus::Void);
+        for c in &live {
+            totals.add(c.currency, c.amount_minor, 1, &label)?;
+        }
+        let decisions = decide(&page, &live, &voided, &label, now, caller)?;
+        totals.add_decisions(&decisions, &label)?;
+        summary.count(&decisions);
+        summary.subscriptions_evaluated += page.len();
+        if let Some(run_id) = run {
+            write(conn, decisions, run_id, now, caller)?;
+        }
         let Some(last) = last else { break };
         looked_at += pages.size as usize;
         (pages.done)(looked_at);
-        after = Some(last);
+        after = last.id;
     }
-    // A current credit whose subscription no longer falls in the period (its dates were
-    // corrected) is owed nothing now.
-    evaluated.sort_unstable();
-    let stale: Vec<i64> = with_current
-        .into_iter()
-        .filter(|s| evaluated.binary_search(s).is_err())
-        .collect();
-    for chunk in stale.chunks(pages.size as usize) {
-        step(conn, &[], chunk)?;
-    }
-    summary.subscriptions_evaluated = evaluated.len();
     summary.totals = totals.strings();
     Ok(summary)
 }
@@ -241,56 +222,6 @@ impl Summary {
             }
         }
     }
-}
-
-/// What a run knows of the period's credits before it starts.
-struct Before {
-    /// The live credits, totalled per currency.
-    totals: Totals,
-    /// Subscriptions (sorted) with a current SLA credit; with any live or void credit.
-    with_current: Vec<i64>,
-    with_credits: Vec<i64>,
-}
-
-impl Before {
-    /// Read a page of credits at a time: memory holds ids, not credits.
-    fn read(conn: &mut DbConnection, period: Period) -> Result<Before, RunError> {
-        let label = period.to_string();
-        let mut before = Before {
-            totals: Totals::default(),
-            with_current: Vec::new(),
-            with_credits: Vec::new(),
-        };
-        let mut after = 0;
-        loop {
-            let page = credits::briefs(conn, period, after, AMOUNTS_PAGE)?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for c in &page {
-                before.with_credits.push(c.subscription_id);
-                if c.status == CreditStatus::Void {
-                    continue;
-                }
-                before.totals.add(c.currency, c.amount_minor, 1, &label)?;
-                if c.kind == CreditKind::Sla {
-                    before.with_current.push(c.subscription_id);
-                }
-            }
-        }
-        for ids in [&mut before.with_current, &mut before.with_credits] {
-            ids.sort_unstable();
-            ids.dedup();
-        }
-        Ok(before)
-    }
-}
-
-/// The subscriptions of `page` that are in `sorted`.
-fn among(page: &[i64], sorted: &[i64]) -> Vec<i64> {
-    page.iter()
-        .copied()
-        .filter(|id| sorted.binary_search(id).is_ok())
-        .collect()
 }
 
 fn count(n: usize) -> i32 {
