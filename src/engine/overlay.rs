@@ -122,8 +122,9 @@ impl<'b> Overlay<'b> {
         let (more, more_excluded) = self.base.window_ids_outside(measured, &self.areas, within);
         ids.extend(more);
         excluded.extend(more_excluded);
+        // Two sorted runs each: a stable sort merges them in linear time.
         for list in [&mut ids, &mut excluded] {
-            list.sort_unstable();
+            list.sort();
             list.dedup();
         }
         let figures = Figures {

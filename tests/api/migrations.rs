@@ -76,3 +76,84 @@ fn sqlite_statuses_are_closed_sets() {
 fn postgres_statuses_are_closed_sets() {
     statuses_are_closed_sets(Backend::Postgres);
 }
+
+/// What a credit names must exist, and be its subscription's customer: SQLite checks by foreign
+/// keys, PostgreSQL once per statement (so a run's `COPY` of a page is one check). Nothing a
+/// credit names can be deleted.
+fn credit_references_are_checked(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    if backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip") {
+        return;
+    }
+    let test_db = TestDb::create(backend);
+    let db = test_db.connect();
+    db.migrate().unwrap();
+    let mut conn = db.conn().unwrap();
+    conn.batch_execute(
+        "INSERT INTO customers (external_id, name, created_at, updated_at)
+             VALUES ('c1', 'C1', 0, 0), ('c2', 'C2', 0, 0);
+         INSERT INTO plans (key, name, created_at) VALUES ('p', 'P', 0);
+         INSERT INTO subscriptions (customer_id, plan_key, start_at, created_at, updated_at)
+             VALUES (1, 'p', 0, 0, 0), (2, 'p', 0, 0, 0);
+         INSERT INTO credit_runs (period, as_of, started_by, started_at, subscriptions_evaluated,
+             created, unchanged, superseded, adjusted, totals)
+             VALUES ('2026-01', 0, 'x', 0, 0, 0, 0, 0, 0, '{}');",
+    )
+    .unwrap();
+    let credit = |subscription: i64, customer: i64, run: &str| {
+        format!(
+            "INSERT INTO credits (kind, status, subscription_id, customer_id, period, run_id,
+                 amount_minor, currency, plan_key, plan_version, sla_target_percent, created_at,
+                 created_by)
+             VALUES ('sla', 'pending', {subscription}, {customer}, '2026-01', {run}, 100, 'USD',
+                 'p', 1, '99.9', 0, 'x')"
+        )
+    };
+    conn.batch_execute(&credit(1, 1, "1")).unwrap();
+    conn.batch_execute(&credit(2, 2, "NULL")).unwrap();
+    let refused = [
+        (credit(3, 1, "NULL"), "a missing subscription"),
+        (credit(1, 3, "NULL"), "a missing customer"),
+        (credit(2, 1, "NULL"), "another customer's subscription"),
+        (credit(1, 1, "9"), "a missing run"),
+    ];
+    for (sql, what) in refused {
+        let err = conn.batch_execute(&sql).unwrap_err().to_string();
+        assert!(
+            err.to_lowercase().contains("foreign key") || err.contains("credit names"),
+            "{what}: {err}"
+        );
+    }
+    for sql in [
+        "DELETE FROM subscriptions WHERE id = 1",
+        "DELETE FROM customers WHERE id = 2",
+        "DELETE FROM credit_runs WHERE id = 1",
+    ] {
+        assert!(conn.batch_execute(sql).is_err(), "{sql} was not refused");
+    }
+    // Nothing refused was written.
+    let mut count = |sql: &str| -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query(sql)
+            .get_result::<N>(&mut *conn)
+            .unwrap()
+            .n
+    };
+    assert_eq!(count("SELECT COUNT(*) AS n FROM credits"), 2);
+    assert_eq!(count("SELECT COUNT(*) AS n FROM subscriptions"), 2);
+}
+
+#[test]
+fn sqlite_credit_references_are_checked() {
+    credit_references_are_checked(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_credit_references_are_checked() {
+    credit_references_are_checked(Backend::Postgres);
+}
