@@ -105,7 +105,7 @@ fn credit_references_are_checked(backend: Backend) {
             "INSERT INTO credits (kind, status, subscription_id, customer_id, period, run_id,
                  amount_minor, currency, plan_key, plan_version, sla_target_percent, created_at,
                  created_by)
-             VALUES ('sla', 'pending', {subscription}, {customer}, '2026-01', {run}, 100, 'USD',
+             VALUES ('manual', 'pending', {subscription}, {customer}, '2026-01', {run}, 100, 'USD',
                  'p', 1, '99.9', 0, 'x')"
         )
     };
