@@ -77,9 +77,9 @@ fn postgres_statuses_are_closed_sets() {
     statuses_are_closed_sets(Backend::Postgres);
 }
 
-/// What a credit names must exist, and be its subscription's customer: SQLite checks by foreign
-/// keys, PostgreSQL once per statement (so a run's `COPY` of a page is one check). Nothing a
-/// credit names can be deleted.
+/// What a credit names must exist, and its customer must be its subscription's: SQLite checks by
+/// foreign keys and a trigger, PostgreSQL once per statement (so a run's `COPY` of a page is one
+/// check). Nothing a credit names can be deleted.
 fn credit_references_are_checked(backend: Backend) {
     use diesel::connection::SimpleConnection;
     if backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip") {

@@ -1,0 +1,1 @@
+DROP TRIGGER credits_customer_of_subscription;
