@@ -57,7 +57,9 @@ fn bench(backend: &str, url: &str) {
 
 /// One run, then its time, what it wrote, and this process's peak resident memory.
 fn child_run(url: &str) {
-    let db = Db::connect(url, 2).expect("connect");
+    // The service's default pool: a run takes one connection to write, one to read ahead and (on
+    // PostgreSQL) one to show progress.
+    let db = Db::connect(url, 10).expect("connect");
     let caller = Caller::local("bench", Role::Billing);
     let period = Period::parse("2026-01").expect("period");
     let started = Instant::now();

@@ -87,7 +87,9 @@ fn peak_memory() -> String {
 }
 
 fn child(step: &str, url: &str) {
-    let db = Db::connect(url, 2).expect("connect");
+    // The service's default pool: a run takes one connection to write, one to read ahead and (on
+    // PostgreSQL) one to show progress.
+    let db = Db::connect(url, 10).expect("connect");
     let period = Period::parse("2026-01").expect("period");
     let now = sla_ledger::clock::SystemClock.now();
     let started = Instant::now();
@@ -111,7 +113,8 @@ fn child(step: &str, url: &str) {
     let caller = Caller::local("bench", Role::Billing);
     let summary = if step == "dry-run" {
         let mut conn = db.conn().expect("connection");
-        sla_ledger::ledger::run::preview(&mut conn, period, now, &caller).expect("dry run")
+        sla_ledger::ledger::run::preview(&mut conn, period, now, &caller, Some(&db))
+            .expect("dry run")
     } else {
         let clock = sla_ledger::clock::SystemClock;
         sla_ledger::ledger::jobs::run_here(&db, &clock, period, &caller).expect("run")

@@ -198,8 +198,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let shown = if dry_run {
                 let now = crate::clock::SystemClock.now();
                 let mut conn = db.conn().map_err(|e| e.to_string())?;
-                let summary = crate::ledger::run::preview(&mut conn, period, now, &caller)
-                    .map_err(|e| e.to_string())?;
+                let summary =
+                    crate::ledger::run::preview(&mut conn, period, now, &caller, Some(&db))
+                        .map_err(|e| e.to_string())?;
                 serde_json::to_string_pretty(&summary)
             } else {
                 serde_json::to_string_pretty(&credit_run(&db, period, &caller)?)

@@ -32,17 +32,18 @@ pub struct NewRun {
 pub async fn create(write: Write, body: JsonBody<NewRun>) -> Result<HttpResponse, ApiError> {
     let period = parse_period("period", &body.value.period)?;
     if body.value.dry_run {
+        let db = write.state().db.clone();
         if idempotency_key(write.request())?.is_none() {
             let now = write.now();
             let caller = write.caller().clone();
             let summary = read(write.state(), move |conn| {
-                Ok(preview(conn, period, now, &caller)?)
+                Ok(preview(conn, period, now, &caller, Some(&db))?)
             })
             .await?;
             return Ok(HttpResponse::Ok().json(summary));
         }
         return commit(write, body.fingerprint, move |conn, ctx| {
-            let summary = preview(conn, period, ctx.now, &ctx.caller)?;
+            let summary = preview(conn, period, ctx.now, &ctx.caller, Some(&db))?;
             let body = serde_json::to_value(summary).map_err(ApiError::internal)?;
             Ok(Changed::new(StatusCode::OK, body, Vec::new()))
         })

@@ -148,6 +148,23 @@ pub fn by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Credit>> 
     Ok(out)
 }
 
+/// What a run reads of a credit it may keep, replace or adjust: a fifth of a credit's columns,
+/// so a million of them cross the wire and memory quickly.
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = credits)]
+pub struct Held {
+    pub id: i64,
+    pub kind: CreditKind,
+    pub status: CreditStatus,
+    pub subscription_id: i64,
+    pub customer_id: i64,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub plan_key: String,
+    pub plan_version: i32,
+    pub sla_target_percent: String,
+}
+
 /// The live and voided credits of a period whose subscriptions' ids are in `(after, through]`
 /// (a run's page, the last one reaching to the end), by subscription then id.
 ///
@@ -161,14 +178,14 @@ pub fn live_or_voided_between(
     period: Period,
     after: i64,
     through: i64,
-) -> QueryResult<Vec<Credit>> {
+) -> QueryResult<Vec<Held>> {
     credits::table
         .filter(credits::subscription_id.gt(after))
         .filter(credits::subscription_id.le(through))
         .filter(credits::period.concat("").eq(period.to_string()))
         .filter(credits::status.eq_any(CreditStatus::COUNTING_OR_VOID))
         .order((credits::subscription_id, credits::id))
-        .select(Credit::as_select())
+        .select(Held::as_select())
         .load(conn)
 }
 

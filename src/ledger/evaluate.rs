@@ -208,15 +208,25 @@ impl PeriodInputs {
         conn: &mut DbConnection,
         scope: Scope,
     ) -> Result<(Vec<Evaluated>, Option<Cursor>), EvaluateError> {
-        let Some((from, to)) = self.bounds else {
-            return Ok((Vec::new(), None));
-        };
-        let loaded = customers::active_subscriptions(conn, from, to, scope)?;
+        let loaded = self.subscriptions(conn, scope)?;
         let last = loaded.last().map(|(s, _)| Cursor {
             plan_key: s.plan_key.clone(),
             id: s.id,
         });
         Ok((self.evaluate_rows(loaded)?, last))
+    }
+
+    /// The subscriptions of `scope` that may be active in the period (to evaluate with
+    /// `evaluate_rows`), with their customers; none when no plan is in effect.
+    pub fn subscriptions(
+        &self,
+        conn: &mut DbConnection,
+        scope: Scope,
+    ) -> Result<Vec<(Subscription, Customer)>, EvaluateError> {
+        match self.bounds {
+            None => Ok(Vec::new()),
+            Some((from, to)) => Ok(customers::active_subscriptions(conn, from, to, scope)?),
+        }
     }
 
     /// Evaluates the given subscriptions that are active in the period under a plan of these

@@ -114,7 +114,8 @@ pub fn work(
     // transaction, which still holds the period's lock, so nobody can take it for lost meanwhile.
     let worked = db.transaction(|conn| {
         let attempt = conn.transaction(|conn| {
-            run::execute(conn, id, now, caller, run::Pages::new(page, &mut on_page))
+            let pages = run::Pages::new(page, &mut on_page).ahead(db);
+            run::execute(conn, id, now, caller, pages)
         });
         match attempt {
             Ok(summary) => Ok(Ok(summary)),
