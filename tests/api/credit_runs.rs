@@ -194,14 +194,18 @@ fn a_re_run_page_by_page_reads_every_credit_once(app: &TestApp) {
             .map(|c| {
                 let customer = c["customer"].as_str().unwrap().to_owned();
                 let status = c["status"].as_str().unwrap().to_owned();
-                let amount = c["amount"].as_str().unwrap().to_owned();
+                let amount = c["amount"]["amount"].as_str().unwrap().to_owned();
                 (format!("{customer} {}", c["id"]), (status, amount))
             })
             .collect()
     };
     let all = credits(app);
     assert_eq!(all.len(), 4, "{all:?}");
-    let amount: rust_decimal::Decimal = all[0]["amount"].as_str().unwrap().parse().unwrap();
+    let amount: rust_decimal::Decimal = all[0]["amount"]["amount"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(amount > rust_decimal::Decimal::ZERO);
     assert!(
         all.iter().all(|c| c["amount"] == all[0]["amount"]),
