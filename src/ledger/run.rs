@@ -208,19 +208,30 @@ fn pass(
             let (pages, arrived) = std::sync::mpsc::sync_channel(1);
             let inputs = &inputs;
             scope.spawn(move || {
+                // A page is small: PostgreSQL's parallel workers would cost more than they save,
+                // on the cores the run computes on. Set for this connection while it reads.
+                let serial = |conn: &mut DbConnection, sql: &str| {
+                    if let DbConnection::Postgres(c) = conn {
+                        use diesel::connection::SimpleConnection;
+                        // At worst the pooled connection plans without parallel workers later.
+                        let _ = c.batch_execute(sql);
+                    }
+                };
+                serial(&mut reader, "SET max_parallel_workers_per_gather = 0");
                 let mut after = i64::MIN;
                 loop {
                     let page = Page::read(&mut reader, inputs, period, after, size);
                     let last = page.as_ref().ok().and_then(|p| p.last);
                     // The run stopped (it failed): stop reading.
                     if pages.send(page).is_err() {
-                        return;
+                        break;
                     }
                     match last {
                         Some(last) => after = last,
-                        None => return,
+                        None => break,
                     }
                 }
+                serial(&mut reader, "RESET max_parallel_workers_per_gather");
             });
             for page in arrived {
                 if !next(conn, page?)? {
