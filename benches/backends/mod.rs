@@ -4,11 +4,6 @@
 
 use diesel::prelude::*;
 
-/// The allocator the service's binary uses (`src/main.rs`), so that what is measured here is
-/// what runs.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Runs `bench(backend, url)` on SQLite (a temp file) and, when reachable, on PostgreSQL (a fresh
 /// database from `SLA_TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432`, dropped
 /// after).
