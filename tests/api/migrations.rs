@@ -30,15 +30,34 @@ fn postgres_down_then_up() {
     down_then_up(Backend::Postgres);
 }
 
-/// Statuses and kinds outside their sets are refused by the database itself.
-fn statuses_are_closed_sets(backend: Backend) {
-    use diesel::connection::SimpleConnection;
+/// A fresh database, migrated; none when PostgreSQL is skipped (`SLA_TEST_POSTGRES=skip`).
+fn migrated(backend: Backend) -> Option<(TestDb, sla_ledger::db::Db)> {
     if backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip") {
-        return;
+        return None;
     }
     let test_db = TestDb::create(backend);
     let db = test_db.connect();
     db.migrate().unwrap();
+    Some((test_db, db))
+}
+
+/// A credit of 1.00 USD in January 2026 on plan `p`.
+fn insert_credit(kind: &str, status: &str, subscription: i64, customer: i64, run: &str) -> String {
+    format!(
+        "INSERT INTO credits (kind, status, subscription_id, customer_id, period, run_id,
+             amount_minor, currency, plan_key, plan_version, sla_target_percent, created_at,
+             created_by)
+         VALUES ('{kind}', '{status}', {subscription}, {customer}, '2026-01', {run}, 100, 'USD',
+             'p', 1, '99.9', 0, 'x')"
+    )
+}
+
+/// Statuses and kinds outside their sets are refused by the database itself.
+fn statuses_are_closed_sets(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    let Some((_test_db, db)) = migrated(backend) else {
+        return;
+    };
     let mut conn = db.conn().unwrap();
     conn.batch_execute(
         "INSERT INTO customers (external_id, name, created_at, updated_at) VALUES ('c', 'C', 0, 0);
@@ -48,13 +67,7 @@ fn statuses_are_closed_sets(backend: Backend) {
          INSERT INTO incidents (title, status, created_at, updated_at) VALUES ('t', 'resolved', 0, 0);",
     )
     .unwrap();
-    let credit = |kind: &str, status: &str| {
-        format!(
-            "INSERT INTO credits (kind, status, subscription_id, customer_id, period, amount_minor,
-                 currency, plan_key, plan_version, sla_target_percent, created_at, created_by)
-             VALUES ('{kind}', '{status}', 1, 1, '2026-01', 100, 'USD', 'p', 1, '99.9', 0, 'x')"
-        )
-    };
+    let credit = |kind: &str, status: &str| insert_credit(kind, status, 1, 1, "NULL");
     conn.batch_execute(&credit("manual", "pending")).unwrap();
     for refused in [
         credit("manual", "paid"),
@@ -82,12 +95,9 @@ fn postgres_statuses_are_closed_sets() {
 /// check). Nothing a credit names can be deleted.
 fn credit_references_are_checked(backend: Backend) {
     use diesel::connection::SimpleConnection;
-    if backend == Backend::Postgres && std::env::var("SLA_TEST_POSTGRES").as_deref() == Ok("skip") {
+    let Some((_test_db, db)) = migrated(backend) else {
         return;
-    }
-    let test_db = TestDb::create(backend);
-    let db = test_db.connect();
-    db.migrate().unwrap();
+    };
     let mut conn = db.conn().unwrap();
     conn.batch_execute(
         "INSERT INTO customers (external_id, name, created_at, updated_at)
@@ -100,14 +110,8 @@ fn credit_references_are_checked(backend: Backend) {
              VALUES ('2026-01', 0, 'x', 0, 0, 0, 0, 0, 0, '{}');",
     )
     .unwrap();
-    let credit = |subscription: i64, customer: i64, run: &str| {
-        format!(
-            "INSERT INTO credits (kind, status, subscription_id, customer_id, period, run_id,
-                 amount_minor, currency, plan_key, plan_version, sla_target_percent, created_at,
-                 created_by)
-             VALUES ('manual', 'pending', {subscription}, {customer}, '2026-01', {run}, 100, 'USD',
-                 'p', 1, '99.9', 0, 'x')"
-        )
+    let credit = |subscription, customer, run| {
+        insert_credit("manual", "pending", subscription, customer, run)
     };
     conn.batch_execute(&credit(1, 1, "1")).unwrap();
     conn.batch_execute(&credit(2, 2, "NULL")).unwrap();
