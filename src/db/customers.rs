@@ -159,7 +159,7 @@ pub enum Scope {
     /// instead of looking each customer up far from the last (ten times slower on PostgreSQL at
     /// a million).
     IdPage {
-        after: Option<i64>,
+        after: i64,
         limit: i64,
     },
 }
@@ -224,10 +224,7 @@ pub fn active_subscriptions(
             }
         }
         Scope::IdPage { after, limit } => {
-            query = query.limit(limit);
-            if let Some(id) = after {
-                query = query.filter(subscriptions::id.gt(id));
-            }
+            query = query.filter(subscriptions::id.gt(after)).limit(limit);
         }
     }
     query.load(conn)

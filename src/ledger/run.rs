@@ -193,17 +193,7 @@ fn pass(
         Ok(more)
     };
     match ahead.and_then(|db| db.conn_within(AHEAD_WAIT).ok()) {
-        None => {
-            let mut after = i64::MIN;
-            loop {
-                let page = Page::read(conn, &inputs, period, after, size)?;
-                let last = page.last;
-                if !next(conn, page)? {
-                    break;
-                }
-                after = last.unwrap_or(i64::MAX);
-            }
-        }
+        None => Page::each(conn, &inputs, period, size, |conn, page| next(conn, page?))?,
         Some(mut reader) => std::thread::scope(|scope| {
             let (pages, arrived) = std::sync::mpsc::sync_channel(1);
             let inputs = &inputs;
@@ -218,19 +208,11 @@ fn pass(
                     }
                 };
                 serial(&mut reader, "SET max_parallel_workers_per_gather = 0");
-                let mut after = i64::MIN;
-                loop {
-                    let page = Page::read(&mut reader, inputs, period, after, size);
-                    let last = page.as_ref().ok().and_then(|p| p.last);
-                    // The run stopped (it failed): stop reading.
-                    if pages.send(page).is_err() {
-                        break;
-                    }
-                    match last {
-                        Some(last) => after = last,
-                        None => break,
-                    }
-                }
+                // A send fails when the run stopped (it failed): then reading stops.
+                let _ = Page::each(&mut reader, inputs, period, size, |_, page| {
+                    let more = page.as_ref().is_ok_and(|p| p.last.is_some());
+                    Ok::<_, RunError>(pages.send(page).is_ok() && more)
+                });
                 serial(&mut reader, "RESET max_parallel_workers_per_gather");
             });
             for page in arrived {
@@ -258,6 +240,30 @@ struct Page {
 }
 
 impl Page {
+    /// Reads page after page of `size` into `take` (with the connection back) until it answers
+    /// false or an error; a page that failed to read is handed over as such and ends the pages.
+    fn each<E>(
+        conn: &mut DbConnection,
+        inputs: &PeriodInputs,
+        period: Period,
+        size: i64,
+        mut take: impl FnMut(&mut DbConnection, Result<Page, RunError>) -> Result<bool, E>,
+    ) -> Result<(), E> {
+        let mut after = i64::MIN;
+        loop {
+            let page = Page::read(conn, inputs, period, after, size);
+            let last = page.as_ref().ok().and_then(|p| p.last);
+            let failed = page.is_err();
+            if !take(conn, page)? || failed {
+                return Ok(());
+            }
+            match last {
+                Some(last) => after = last,
+                None => return Ok(()),
+            }
+        }
+    }
+
     fn read(
         conn: &mut DbConnection,
         inputs: &PeriodInputs,
@@ -265,10 +271,7 @@ impl Page {
         after: i64,
         size: i64,
     ) -> Result<Page, RunError> {
-        let scope = Scope::IdPage {
-            after: Some(after),
-            limit: size,
-        };
+        let scope = Scope::IdPage { after, limit: size };
         let loaded = inputs.subscriptions(conn, scope)?;
         let last = loaded.last().map(|(s, _)| s.id);
         let through = last.unwrap_or(i64::MAX);
