@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::extract::Query;
 use super::status::related_components;
@@ -16,7 +16,7 @@ use crate::db::incidents::{self as store, WindowFilter};
 use crate::domain::Money;
 use crate::domain::{format_instant, parse_instant, parse_period};
 use crate::engine::status_page::{component_uptime, days_ending};
-use crate::engine::{NoCredit, Span, minutes_display};
+use crate::engine::{ComponentUsage, NoCredit, Span, WindowIds, minutes_display};
 use crate::ledger::evaluate::Evaluated;
 
 #[derive(Deserialize)]
@@ -26,11 +26,29 @@ pub struct StatementQuery {
     as_of: Option<String>,
 }
 
+/// A usage's rows per component, written from the shared usage without copying them.
+struct ByComponent(Arc<[ComponentUsage]>);
+
 #[derive(Serialize)]
-struct ComponentRow {
-    component: String,
+struct ComponentRow<'a> {
+    component: &'a str,
     impacted_seconds: i64,
-    downtime_seconds: String,
+    #[serde(serialize_with = "normalized")]
+    downtime_seconds: Decimal,
+}
+
+fn normalized<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&value.normalize())
+}
+
+impl Serialize for ByComponent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|c| ComponentRow {
+            component: &c.component,
+            impacted_seconds: c.impacted_seconds,
+            downtime_seconds: c.downtime_seconds,
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -63,11 +81,11 @@ struct SubscriptionStatement {
     fee: Money,
     amount: Money,
     reason: Option<NoCredit>,
-    by_component: Vec<ComponentRow>,
+    by_component: ByComponent,
     by_severity: SeverityRow,
-    /// Shared with every statement of the same usage: never copied per request.
-    windows: Arc<[i64]>,
-    excluded_windows: Arc<[i64]>,
+    /// Shared with every statement of the same usage, and written as JSON once.
+    windows: WindowIds,
+    excluded_windows: WindowIds,
 }
 
 #[derive(Serialize)]
@@ -109,22 +127,14 @@ fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
         fee: Money::from_minor(s.fee_minor_rounded(), currency),
         amount: Money::from_minor(s.amount_minor, currency),
         reason: s.reason,
-        by_component: usage
-            .by_component
-            .iter()
-            .map(|c| ComponentRow {
-                component: c.component.clone(),
-                impacted_seconds: c.impacted_seconds,
-                downtime_seconds: c.downtime_seconds.normalize().to_string(),
-            })
-            .collect(),
+        by_component: ByComponent(Arc::clone(&usage.by_component)),
         by_severity: SeverityRow {
             major_outage: usage.by_severity.major_outage,
             partial_outage: usage.by_severity.partial_outage,
             degraded_performance: usage.by_severity.degraded_performance,
         },
-        windows: Arc::clone(&usage.window_ids),
-        excluded_windows: Arc::clone(&usage.excluded_window_ids),
+        windows: usage.window_ids.clone(),
+        excluded_windows: usage.excluded_window_ids.clone(),
     }
 }
 

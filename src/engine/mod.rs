@@ -49,4 +49,4 @@ pub use statement::{Statement, minutes_display, statement};
 pub use terms::{
     Basis, CreditPolicy, Maintenance, Severity, Terms, Tier, UnknownSeverity, Weights, dec_str,
 };
-pub use usage::{ComponentUsage, SeverityUsage, Usage};
+pub use usage::{ComponentUsage, SeverityUsage, Usage, WindowIds};

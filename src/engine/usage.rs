@@ -1,9 +1,13 @@
 //! What the engine reports about a span of time: eligible, excluded, impacted and down seconds,
 //! with breakdowns (SPEC §4.2–4.7).
 
-use std::sync::Arc;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use super::interval::Span;
 use super::rules::{DEGRADED, MAJOR, PARTIAL};
@@ -29,9 +33,9 @@ pub struct Usage {
     /// Seconds of I during which each severity was the winning one.
     pub by_severity: SeverityUsage,
     /// Ids of outage windows (and counted maintenance) with an active instant in E, ascending.
-    pub window_ids: Arc<[i64]>,
+    pub window_ids: WindowIds,
     /// Ids of maintenance windows excluded from the measured span, ascending.
-    pub excluded_window_ids: Arc<[i64]>,
+    pub excluded_window_ids: WindowIds,
     pub(crate) downtime_e4: i64,
 }
 
@@ -40,6 +44,62 @@ pub struct ComponentUsage {
     pub component: String,
     pub impacted_seconds: i64,
     pub downtime_seconds: Decimal,
+}
+
+/// A list of window ids shared by every usage cloned from the one that made it. A whole month
+/// lists thousands, and every statement answer sharing the list lists them all: the list is
+/// written as JSON once, the first time an answer needs it, and copied after that.
+#[derive(Clone, Default)]
+pub struct WindowIds(Arc<SharedIds>);
+
+#[derive(Default)]
+struct SharedIds {
+    ids: Box<[i64]>,
+    json: OnceLock<Option<Box<RawValue>>>,
+}
+
+impl From<Vec<i64>> for WindowIds {
+    fn from(ids: Vec<i64>) -> WindowIds {
+        WindowIds(Arc::new(SharedIds {
+            ids: ids.into(),
+            json: OnceLock::new(),
+        }))
+    }
+}
+
+impl Deref for WindowIds {
+    type Target = [i64];
+
+    fn deref(&self) -> &[i64] {
+        &self.0.ids
+    }
+}
+
+impl PartialEq for WindowIds {
+    fn eq(&self, other: &WindowIds) -> bool {
+        self.0.ids == other.0.ids
+    }
+}
+
+impl Eq for WindowIds {}
+
+impl fmt::Debug for WindowIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.ids.fmt(f)
+    }
+}
+
+impl Serialize for WindowIds {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let json = self
+            .0
+            .json
+            .get_or_init(|| serde_json::value::to_raw_value(&self.0.ids).ok());
+        match json {
+            Some(json) => json.serialize(serializer),
+            None => self.0.ids.serialize(serializer),
+        }
+    }
 }
 
 /// Seconds during which each severity was the worst one active (highest weight; on equal weights
@@ -80,8 +140,8 @@ impl Usage {
             downtime_seconds: Decimal::ZERO,
             by_component: Arc::from([]),
             by_severity: SeverityUsage::default(),
-            window_ids: Arc::from([]),
-            excluded_window_ids: Arc::from([]),
+            window_ids: WindowIds::default(),
+            excluded_window_ids: WindowIds::default(),
             downtime_e4: 0,
         }
     }

@@ -66,8 +66,31 @@ fn spec_worked_example_through_http(app: &TestApp) {
         s["by_severity"],
         json!({"major_outage": 101 * 60, "partial_outage": 25 * 60, "degraded_performance": 0})
     );
-    assert_eq!(s["windows"].as_array().unwrap().len(), 3);
-    assert_eq!(s["excluded_windows"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        s["by_component"],
+        json!([
+            {"component": "api", "impacted_seconds": 101 * 60, "downtime_seconds": "6060"},
+            {"component": "web", "impacted_seconds": 120 * 60, "downtime_seconds": "2160"},
+        ]),
+        "each component's own worst weight: web's 120 minutes at 0.3"
+    );
+    let ids = |list: &Value| -> Vec<i64> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_i64().unwrap())
+            .collect()
+    };
+    let (windows, excluded) = (ids(&s["windows"]), ids(&s["excluded_windows"]));
+    assert_eq!(windows.len(), 3);
+    assert!(windows.is_sorted(), "{windows:?}");
+    assert_eq!(excluded.len(), 1);
+    assert!(!windows.contains(&excluded[0]));
+    assert_eq!(
+        statement(app, "period=2026-01")["subscriptions"],
+        body["subscriptions"],
+        "the second answer, from the shared month and its written id lists, is the first"
+    );
     // February has no downtime.
     let feb = statement(app, "period=2026-02");
     assert_eq!(feb["subscriptions"][0]["reason"], "no_downtime");
