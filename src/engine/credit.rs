@@ -105,27 +105,18 @@ pub(crate) fn assess(rules: &Rules, input: Inputs) -> Credit {
 }
 
 /// C before the cap (SPEC §5.2). `e` seconds, `d4` downtime in 1/10^4 s.
-fn percent(rules: &Rules, e: i128, d4: i128) -> Ratio {
+pub(crate) fn percent(rules: &Rules, e: i128, d4: i128) -> Ratio {
     if e == 0 {
         return Ratio::ZERO;
     }
     let e4 = i128::from(E4);
     match &rules.policy {
         Policy::Tiered(tiers) => {
-            // below > U  ⇔  below_e4·E > 100·(E·10^4 − D4), exactly (both sides scaled by 10^8·E).
-            let lost = 100 * (e * e4 - d4);
-            let best = tiers
-                .iter()
-                .filter(|(below_e4, _)| i128::from(*below_e4) * e > lost)
-                .map(|(_, credit_e4)| *credit_e4)
-                .max()
-                .unwrap_or(0);
-            Ratio::new(best.into(), e4)
+            Ratio::new(chosen_tier(tiers, e, d4).map_or(0, |(_, c)| c).into(), e4)
         }
         Policy::Proportional {
             multiplier_e4,
             basis,
-            target_e4,
         } => {
             let m = i128::from(*multiplier_e4);
             match basis {
@@ -133,12 +124,30 @@ fn percent(rules: &Rules, e: i128, d4: i128) -> Ratio {
                 Basis::Downtime => Ratio::new(m * d4, 1_000_000 * e),
                 // D − (1 − T/100)·E = (100·D4 − (10^6 − T_e4)·E) / 10^6
                 Basis::BeyondTarget => {
-                    let beyond = 100 * d4 - (1_000_000 - i128::from(*target_e4)) * e;
+                    let beyond = 100 * d4 - (1_000_000 - i128::from(rules.target_e4)) * e;
                     Ratio::new(m * beyond.max(0), 100_000_000 * e)
                 }
             }
         }
     }
+}
+
+/// `below_e4 > U` exactly: `below_e4·E > 100·(E·10^4 − D4)` (both sides scaled by 10^8·E).
+pub(crate) fn below(below_e4: i64, e: i128, d4: i128) -> bool {
+    i128::from(below_e4) * e > 100 * (e * i128::from(E4) - d4)
+}
+
+/// The tier that sets C under a `tiered` policy: the largest `credit_percent` whose
+/// `below_percent > U` (the first in the list on equal percents); none when U is under no tier.
+/// `(below_e4, credit_e4)`.
+pub(crate) fn chosen_tier(tiers: &[(i64, i64)], e: i128, d4: i128) -> Option<(i64, i64)> {
+    tiers
+        .iter()
+        .filter(|(below_e4, _)| below(*below_e4, e, d4))
+        .fold(None, |best, &tier| match best {
+            Some(best) if best.1 >= tier.1 => Some(best),
+            _ => Some(tier),
+        })
 }
 
 /// A manual credit given as a percent of the period fee: `F × percent / 100`, computed exactly and

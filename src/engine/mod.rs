@@ -12,6 +12,8 @@
 //! | `ratio.rs` | §4.9, §5.4 exact fractions, one rounding half away from zero |
 //! | `credit.rs` | §5 fee, credit percent, cap, amount, minimum |
 //! | `statement.rs` | §3–§5 for one subscription |
+//! | `headroom.rs` | §9.2 how much more downtime before the target or the next tier |
+//! | `explain.rs` | §9.4 a statement with the steps that led to it |
 //! | `batch.rs` | §3–§5 for many subscriptions at once (credit runs), built on: |
 //! | `timeline.rs`, `overlay.rs`, `sweep.rs`, `cumulative.rs` | one group's timeline, prefix sums |
 //! | `status_page.rs` | §4 last paragraph: a component's own uptime, per day |
@@ -23,6 +25,8 @@ mod applicability;
 pub mod batch;
 mod credit;
 mod cumulative;
+mod explain;
+mod headroom;
 mod interval;
 mod overlay;
 mod period;
@@ -41,6 +45,8 @@ mod tests;
 
 pub use applicability::{Groups, Subscriber, Window};
 pub use credit::{NoCredit, percent_of_fee};
+pub use explain::{Clipped, CreditRule, Explanation, Segment, explain};
+pub use headroom::{Headroom, Headrooms, NextTier, headrooms};
 pub use interval::Span;
 pub use period::{Period, PeriodError};
 pub use ratio::Ratio;

@@ -41,7 +41,6 @@ pub(crate) enum Policy {
     Proportional {
         multiplier_e4: i64,
         basis: Basis,
-        target_e4: i64,
     },
 }
 
@@ -51,6 +50,8 @@ pub(crate) struct Rules {
     pub maintenance: Maintenance,
     pub min_downtime: i64,
     pub policy: Policy,
+    /// The SLA target percent.
+    pub target_e4: i64,
     pub cap_e4: i64,
     pub min_credit_minor: i64,
     pub fee_minor: i64,
@@ -86,7 +87,6 @@ impl Rules {
             CreditPolicy::Proportional { multiplier, basis } => Policy::Proportional {
                 multiplier_e4: e4(*multiplier, "multiplier", MULTIPLIER_MAX_E4)?,
                 basis: *basis,
-                target_e4,
             },
         };
         Ok(Rules {
@@ -94,6 +94,7 @@ impl Rules {
             maintenance: terms.maintenance,
             min_downtime: non_negative(terms.min_downtime_seconds, "min_downtime_seconds")?,
             policy,
+            target_e4,
             cap_e4: e4(
                 terms.max_credit_percent,
                 "max_credit_percent",
@@ -121,6 +122,7 @@ impl Rules {
             maintenance: Maintenance::Excluded,
             min_downtime: 0,
             policy: Policy::Tiered(Vec::new()),
+            target_e4: PERCENT_MAX_E4,
             cap_e4: PERCENT_MAX_E4,
             min_credit_minor: 0,
             fee_minor: 0,
@@ -165,6 +167,11 @@ fn non_negative(value: i64, field: &str) -> Result<i64, TermsError> {
         return Err(error(field, "must not be negative"));
     }
     Ok(value)
+}
+
+/// An integer count of 1/10,000ths as the decimal it stands for (`999000` → `99.9`).
+pub(crate) fn from_e4(value: i64) -> Decimal {
+    Decimal::new(value, 4).normalize()
 }
 
 /// `value × 10,000` as an integer, if `value` has at most 4 decimals and lies in

@@ -9,7 +9,7 @@ use super::period::Period;
 use super::ratio::Ratio;
 use super::rules::{E4, Rules, TermsError};
 use super::terms::Terms;
-use super::uptime::measure;
+use super::uptime::Measured;
 use super::usage::Usage;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,15 +81,51 @@ pub fn statement(
     windows: &[Window],
     groups: &Groups,
 ) -> Result<Statement, TermsError> {
-    let rules = Rules::new(terms)?;
-    let period_span = period.span(terms.timezone);
-    let measured = subscriber.measured_span(period_span, as_of);
-    let coverage = Coverage::new(&terms.components, groups);
-    let applicable = windows
-        .iter()
-        .filter(|w| coverage.covers(&w.component) && subscriber.in_scope(w));
-    let usage = measure(measured, as_of, applicable, &rules);
-    Ok(finish(period, period_span, subscriber, usage, &rules))
+    let cut = Cut::new(period, as_of, terms, subscriber, windows, groups)?;
+    let usage = cut.measured.usage(cut.rules.min_downtime);
+    Ok(finish(
+        period,
+        cut.period_span,
+        subscriber,
+        usage,
+        &cut.rules,
+    ))
+}
+
+/// One subscription's measured span cut by the windows that apply to it (SPEC §3, §4.1–4.3):
+/// what its statement and the statement's explanation are both read from.
+pub(crate) struct Cut<'a> {
+    pub rules: Rules,
+    pub period_span: Span,
+    pub applicable: Vec<&'a Window>,
+    pub measured: Measured<'a>,
+}
+
+impl<'a> Cut<'a> {
+    pub fn new(
+        period: Period,
+        as_of: i64,
+        terms: &Terms,
+        subscriber: &Subscriber,
+        windows: &'a [Window],
+        groups: &Groups,
+    ) -> Result<Cut<'a>, TermsError> {
+        let rules = Rules::new(terms)?;
+        let period_span = period.span(terms.timezone);
+        let measured_span = subscriber.measured_span(period_span, as_of);
+        let coverage = Coverage::new(&terms.components, groups);
+        let applicable: Vec<&Window> = windows
+            .iter()
+            .filter(|w| coverage.covers(&w.component) && subscriber.in_scope(w))
+            .collect();
+        let measured = Measured::new(measured_span, as_of, applicable.iter().copied(), &rules);
+        Ok(Cut {
+            rules,
+            period_span,
+            applicable,
+            measured,
+        })
+    }
 }
 
 /// Credit for a measured `usage`; shared by [`statement`] and the batch evaluator.

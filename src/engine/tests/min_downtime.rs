@@ -3,7 +3,7 @@
 use super::*;
 use Severity::*;
 
-fn min(seconds: i64) -> Terms {
+pub(super) fn min(seconds: i64) -> Terms {
     Terms {
         min_downtime_seconds: seconds,
         ..Terms::default()
@@ -21,7 +21,7 @@ fn w(id: i64, severity: Severity, from: &str, to: &str) -> Window {
 }
 
 /// Short interruptions on 2026-04-02, worked out below for a 30-second minimum.
-fn interruptions() -> Vec<Window> {
+pub(super) fn interruptions() -> Vec<Window> {
     vec![
         w(1, MajorOutage, "10:00:00", "10:00:10"), // 10 s: dropped
         w(2, MajorOutage, "10:05:00", "10:05:29"), // 29 s: dropped

@@ -7,6 +7,7 @@
 
 mod batch_props;
 mod credits;
+mod explain;
 mod min_downtime;
 mod periods;
 mod props;

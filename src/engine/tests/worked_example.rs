@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::*;
 use Severity::*;
 
-fn pro_v1() -> Terms {
+pub(super) fn pro_v1() -> Terms {
     Terms {
         components: vec!["api".into(), "web".into()],
         monthly_fee_minor: 30_000, // USD 300.00
@@ -14,14 +14,14 @@ fn pro_v1() -> Terms {
     }
 }
 
-fn acme() -> Subscriber {
+pub(super) fn acme() -> Subscriber {
     Subscriber {
         region: Some("na".into()),
         ..subscriber("2026-01-01T00:00:00Z")
     }
 }
 
-fn january_windows() -> Vec<Window> {
+pub(super) fn january_windows() -> Vec<Window> {
     vec![
         window(
             1,
