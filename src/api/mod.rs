@@ -8,6 +8,7 @@ mod credit_runs;
 mod credits;
 mod customers;
 pub mod error;
+mod explanations;
 pub mod extract;
 mod health;
 mod imports;
@@ -115,6 +116,7 @@ routes! {
     POST   "/v1/credits"                                Support   => credits::create_manual,
     POST   "/v1/credits/approve"                        Support   => credit_moves::approve_many,
     GET    "/v1/credits/{id}"                           Read      => credits::get,
+    GET    "/v1/credits/{id}/explanation"               Read      => explanations::credit,
     POST   "/v1/credits/{id}/approve"                   Support   => credit_moves::approve,
     POST   "/v1/credits/{id}/void"                      Support   => credit_moves::void,
     POST   "/v1/credits/{id}/apply"                     Apply     => credit_moves::apply,

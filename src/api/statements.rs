@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::explanations::{self, ExplanationView};
 use super::extract::Query;
 use super::status::related_components;
 use super::write::{read, request_time};
@@ -18,12 +19,16 @@ use crate::domain::{format_instant, parse_instant, parse_period};
 use crate::engine::status_page::{component_uptime, days_ending};
 use crate::engine::{ComponentUsage, NoCredit, Span, WindowIds, minutes_display};
 use crate::ledger::evaluate::Evaluated;
+use crate::ledger::explain;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatementQuery {
     period: String,
     as_of: Option<String>,
+    /// Adds each statement's explanation (SPEC §9.4).
+    #[serde(default)]
+    explain: bool,
 }
 
 /// A usage's rows per component, written from the shared usage without copying them.
@@ -59,7 +64,7 @@ struct SeverityRow {
 }
 
 #[derive(Serialize)]
-struct SubscriptionStatement {
+pub(super) struct SubscriptionStatement {
     subscription_id: i64,
     plan: String,
     plan_version: i32,
@@ -86,6 +91,8 @@ struct SubscriptionStatement {
     /// Shared with every statement of the same usage, and written as JSON once.
     windows: WindowIds,
     excluded_windows: WindowIds,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<ExplanationView>,
 }
 
 #[derive(Serialize)]
@@ -100,7 +107,7 @@ fn minutes(seconds: i64) -> String {
     minutes_display(Decimal::from(seconds)).to_string()
 }
 
-fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
+pub(super) fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
     let s = &e.statement;
     let usage = &s.usage;
     let measured = (!usage.measured.is_empty()).then_some(usage.measured);
@@ -135,6 +142,7 @@ fn subscription_statement(e: Evaluated) -> SubscriptionStatement {
         },
         windows: usage.window_ids.clone(),
         excluded_windows: usage.excluded_window_ids.clone(),
+        explanation: None,
     }
 }
 
@@ -163,6 +171,7 @@ pub async fn customer_statement(
     let period = parse_period("period", &q.period)?;
     let as_of = as_of_param(q.as_of.as_deref(), request_time(&req))?;
     let external_id = external_id.into_inner();
+    let with_explanation = q.explain;
     let cache = std::sync::Arc::clone(&state.statements);
     let db = state.db.clone();
     let statement = super::observe::blocking(move || {
@@ -173,11 +182,25 @@ pub async fn customer_statement(
         // Without a connection held: it takes its own, and none while it waits for another
         // request to read the plan's month.
         let evaluated = cache.customer(&db, customer.id, period, as_of)?;
+        let mut subscriptions = Vec::with_capacity(evaluated.len());
+        for e in evaluated {
+            let explanation = match with_explanation {
+                false => None,
+                true => {
+                    let explained = explain::explain(&mut *db.conn()?, &e, as_of)?;
+                    Some(explanations::view(&e, &explained))
+                }
+            };
+            subscriptions.push(SubscriptionStatement {
+                explanation,
+                ..subscription_statement(e)
+            });
+        }
         Ok::<_, ApiError>(CustomerStatement {
             customer: customer.external_id,
             period: period.to_string(),
             as_of: format_instant(as_of),
-            subscriptions: evaluated.into_iter().map(subscription_statement).collect(),
+            subscriptions,
         })
     })
     .await??;

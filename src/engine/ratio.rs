@@ -2,6 +2,7 @@
 //! threshold uses the exact value"; amounts are "computed exactly, then rounded once").
 
 use std::cmp::Ordering;
+use std::fmt;
 
 use rust_decimal::Decimal;
 
@@ -56,6 +57,38 @@ impl Ratio {
     /// Rounded to an integer, half away from zero.
     pub fn round(&self) -> i128 {
         div_round(self.num, self.den)
+    }
+
+    /// The value as a decimal, when it has one of at most 28 decimals (the denominator has no
+    /// prime factor but 2 and 5).
+    pub fn exact_decimal(&self) -> Option<Decimal> {
+        let (mut rest, mut twos, mut fives) = (self.den, 0u32, 0u32);
+        while rest % 2 == 0 {
+            rest /= 2;
+            twos += 1;
+        }
+        while rest % 5 == 0 {
+            rest /= 5;
+            fives += 1;
+        }
+        let dp = twos.max(fives);
+        if rest != 1 || dp > 28 {
+            return None;
+        }
+        let scaled = mul_div_round(self.num, 10i128.pow(dp), self.den)?;
+        Decimal::try_from_i128_with_scale(scaled, dp)
+            .ok()
+            .map(|d| d.normalize())
+    }
+}
+
+/// Exactly: a decimal when it has one (`30`, `99.75`), else the fraction (`2000/3`).
+impl fmt::Display for Ratio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.exact_decimal() {
+            Some(decimal) => decimal.fmt(f),
+            None => write!(f, "{}/{}", self.num, self.den),
+        }
     }
 }
 
@@ -163,6 +196,15 @@ fn gcd(mut a: u128, mut b: u128) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shows_exactly() {
+        assert_eq!(Ratio::new(3_000, 1).to_string(), "3000");
+        assert_eq!(Ratio::new(39_903, 400).to_string(), "99.7575");
+        assert_eq!(Ratio::new(-1, 8).to_string(), "-0.125");
+        assert_eq!(Ratio::new(2_000, 3).to_string(), "2000/3");
+        assert_eq!(Ratio::new(1, 3 * 1024).to_string(), "1/3072");
+    }
 
     #[test]
     fn rounds_half_away_from_zero() {

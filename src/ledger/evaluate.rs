@@ -117,6 +117,56 @@ fn bounds_of<'a>(period: Period, terms: impl Iterator<Item = &'a Terms>) -> Opti
         .zip(spans.iter().map(|s| s.end).max())
 }
 
+/// Component key → its group's key, as stored.
+pub fn groups(conn: &mut DbConnection) -> Result<Groups, EvaluateError> {
+    Ok(incidents::component_groups(conn)?
+        .into_iter()
+        .filter_map(|(key, group)| group.map(|g| (key, g)))
+        .collect())
+}
+
+/// The components whose windows plans listing components can see: those listed, their groups
+/// and their groups' members.
+pub fn covered(terms: &[Terms], groups: &Groups) -> Vec<String> {
+    let mut keys: Vec<String> = terms
+        .iter()
+        .flat_map(|t| t.components.iter())
+        .flat_map(|c| groups.related(c))
+        .map(str::to_owned)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The stored windows overlapping `[from, to)`, on `components` if given.
+pub fn windows_between(
+    conn: &mut DbConnection,
+    components: Option<Vec<String>>,
+    from: i64,
+    to: i64,
+) -> Result<Vec<incidents::StoredWindow>, EvaluateError> {
+    let filter = WindowFilter {
+        components,
+        from: Some(from),
+        to: Some(to),
+        ..WindowFilter::default()
+    };
+    Ok(incidents::overlapping(conn, &filter)?)
+}
+
+/// What the engine needs to know of a subscription and its customer.
+pub fn subscriber(subscription: &Subscription, customer: &Customer) -> Subscriber {
+    Subscriber {
+        subscription_id: subscription.id,
+        customer_id: customer.id,
+        region: customer.region.clone(),
+        start: subscription.start_at,
+        end: subscription.end_at,
+        fee_override_minor: subscription.fee_override_minor,
+    }
+}
+
 /// What a period's evaluation needs beyond the subscriptions: the plan versions in effect and
 /// the windows they cover, prepared by the engine. Loaded once, then used for any number of pages
 /// or requests.
@@ -149,36 +199,18 @@ impl PeriodInputs {
             .map(|k| in_effect[k].terms.clone())
             .collect();
         let bounds = bounds_of(period, terms.iter());
-        let groups: Groups = incidents::component_groups(conn)?
-            .into_iter()
-            .filter_map(|(key, group)| group.map(|g| (key, g)))
-            .collect();
-        // Every plan sees the windows of the components it lists and of their groups and
-        // members; a plan that lists none sees every component.
-        let components = match plans {
-            Plans::Only(_) if terms.iter().all(|t| !t.components.is_empty()) => {
-                let mut keys: Vec<String> = terms
-                    .iter()
-                    .flat_map(|t| t.components.iter())
-                    .flat_map(|c| groups.related(c))
-                    .map(str::to_owned)
-                    .collect();
-                keys.sort_unstable();
-                keys.dedup();
-                Some(keys)
-            }
-            _ => None,
-        };
+        let groups = groups(conn)?;
         let windows = match bounds {
             None => Vec::new(),
             Some((from, to)) => {
-                let filter = WindowFilter {
-                    components,
-                    from: Some(from),
-                    to: Some(to.min(as_of)),
-                    ..WindowFilter::default()
+                // A plan that lists no components sees every component.
+                let components = match plans {
+                    Plans::Only(_) if terms.iter().all(|t| !t.components.is_empty()) => {
+                        Some(covered(&terms, &groups))
+                    }
+                    _ => None,
                 };
-                incidents::overlapping(conn, &filter)?
+                windows_between(conn, components, from, to.min(as_of))?
                     .into_iter()
                     .map(engine::Window::from)
                     .collect()
@@ -258,17 +290,7 @@ impl PeriodInputs {
                     spec.price.currency,
                 ));
             }
-            subscribers.push((
-                i,
-                Subscriber {
-                    subscription_id: subscription.id,
-                    customer_id: customer.id,
-                    region: customer.region.clone(),
-                    start: subscription.start_at,
-                    end: subscription.end_at,
-                    fee_override_minor: subscription.fee_override_minor,
-                },
-            ));
+            subscribers.push((i, subscriber(&subscription, &customer)));
             rows.push((subscription, customer));
         }
         if rows.is_empty() {

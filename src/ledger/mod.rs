@@ -5,6 +5,7 @@ pub mod cache;
 pub mod catalog;
 pub mod credits;
 pub mod evaluate;
+pub mod explain;
 pub mod jobs;
 pub mod lifecycle;
 pub mod run;

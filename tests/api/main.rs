@@ -10,6 +10,7 @@ mod credit_runs;
 mod credits;
 mod customers;
 mod errors;
+mod explanations;
 mod fresh_statements;
 mod hardening;
 mod idempotency;

@@ -10,6 +10,14 @@ const JSON: (&str, &str) = ("Accept", "application/json");
 
 pub fn walk(c: &mut Checker, month: &Month) {
     c.read("/v1/customers/acme/statement?period=2026-01", Role::Viewer);
+    let explained = c.read(
+        "/v1/customers/acme/statement?period=2026-01&explain=true",
+        Role::Viewer,
+    );
+    assert!(
+        explained["subscriptions"][0]["explanation"]["segments"].is_array(),
+        "{explained}"
+    );
     let as_of = "as_of=2026-02-01T00:00:00Z";
     c.read(
         &format!("/v1/customers/globex/statement?period=2026-01&{as_of}"),
@@ -44,6 +52,9 @@ pub fn walk(c: &mut Checker, month: &Month) {
     let by_amount = json!({"subscription_id": month.acme_sub, "period": "2026-01",
         "reason": "goodwill", "amount": {"amount": "5.00", "currency": "USD"}});
     let by_amount = c.write("POST", "/v1/credits", Role::Support, by_amount, 201);
+    for id in [&json!(sla_now), &by_amount["id"]] {
+        c.read(&format!("/v1/credits/{id}/explanation"), Role::Viewer);
+    }
 
     c.write(
         "POST",
