@@ -9,6 +9,7 @@ mod credits;
 mod customers;
 pub mod error;
 mod explanations;
+mod exposure;
 pub mod extract;
 mod health;
 mod imports;
@@ -96,6 +97,7 @@ routes! {
     GET    "/v1/customers/{external_id}"                Read   => customers::get,
     PATCH  "/v1/customers/{external_id}"                Admin  => customers::update,
     GET    "/v1/customers/{external_id}/statement"      Read   => statements::customer_statement,
+    GET    "/v1/exposure"                               Read   => exposure::list,
     GET    "/v1/customers/{external_id}/subscriptions"  Read   => subscriptions::list_for_customer,
     POST   "/v1/customers/{external_id}/subscriptions"  Admin  => subscriptions::create,
     GET    "/v1/subscriptions/{id}"                     Read   => subscriptions::get,
@@ -103,6 +105,7 @@ routes! {
     GET    "/v1/incidents"                              Read      => incidents::list,
     POST   "/v1/incidents"                              Incidents => incidents::create,
     GET    "/v1/incidents/{id}"                         Read      => incidents::get,
+    GET    "/v1/incidents/{id}/exposure"                Read      => exposure::incident,
     PATCH  "/v1/incidents/{id}"                         Incidents => incidents::update,
     DELETE "/v1/incidents/{id}"                         Incidents => incidents::delete,
     POST   "/v1/incidents/{id}/windows"                 Incidents => windows::add_window,

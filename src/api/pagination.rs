@@ -25,7 +25,7 @@ pub struct Listing<Q> {
 }
 
 /// A list without filters of its own.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoFilters {}
 
@@ -81,6 +81,22 @@ impl<Q> Listing<Q> {
         self.after.clone().unwrap_or_default()
     }
 
+    /// The page size asked for and the cursor given, for a list computed in memory.
+    pub fn page(&self) -> (i64, Option<&str>) {
+        (self.limit, self.after.as_deref())
+    }
+
+    /// Answers `rows`, already after the cursor and holding up to `limit + 1` (the extra one
+    /// says there is a next page), with `extra`'s fields beside `items`.
+    pub fn answer_with<T: Serialize, E: Serialize>(
+        &self,
+        rows: Vec<T>,
+        cursor_of: impl Fn(&T) -> String,
+        extra: E,
+    ) -> HttpResponse {
+        respond(&self.req, rows, self.limit, cursor_of, extra)
+    }
+
     /// Loads up to `limit + 1` rows with `load` (the extra one says there is a next page) and
     /// answers the page, each row's cursor given by `cursor_of`.
     pub async fn answer<T, F>(
@@ -94,7 +110,13 @@ impl<Q> Listing<Q> {
     {
         let fetch = self.limit + 1;
         let rows = read(&self.state, move |conn| load(conn, fetch)).await?;
-        Ok(respond(&self.req, rows, self.limit, cursor_of))
+        Ok(respond(
+            &self.req,
+            rows,
+            self.limit,
+            cursor_of,
+            NoFilters {},
+        ))
     }
 }
 
@@ -115,17 +137,20 @@ fn parse_limit(limit: Option<&str>) -> Result<i64, ApiError> {
 }
 
 #[derive(Serialize)]
-struct Page<T> {
+struct Page<T, E> {
+    #[serde(flatten)]
+    extra: E,
     items: Vec<T>,
     next_cursor: Option<String>,
 }
 
 /// Answers one page. `rows` were fetched with `limit + 1` so a further row means a next page.
-fn respond<T: Serialize>(
+fn respond<T: Serialize, E: Serialize>(
     req: &HttpRequest,
     mut rows: Vec<T>,
     limit: i64,
     cursor_of: impl Fn(&T) -> String,
+    extra: E,
 ) -> HttpResponse {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -135,6 +160,7 @@ fn respond<T: Serialize>(
         response.insert_header(("Link", format!("<{}>; rel=\"next\"", next_url(req, cursor))));
     }
     response.json(Page {
+        extra,
         items: rows,
         next_cursor,
     })

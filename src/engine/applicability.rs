@@ -24,6 +24,18 @@ impl Window {
     pub fn span(&self, as_of: i64) -> Span {
         Span::new(self.start, self.end.unwrap_or(as_of))
     }
+
+    /// The window as exposure counts it at `now` (SPEC §9.1): an open window ends at `now`, and
+    /// one still to start by then is left out; a closed window stays as stored.
+    pub fn ended_by(mut self, now: i64) -> Option<Window> {
+        if self.end.is_none() {
+            if self.start >= now {
+                return None;
+            }
+            self.end = Some(now);
+        }
+        Some(self)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -42,14 +42,14 @@ pub enum EvaluateError {
 }
 
 /// A plan version in effect for the period, read once and shared by its subscriptions.
-struct InEffect {
-    version: i32,
-    spec: Arc<PlanVersionSpec>,
-    terms: Terms,
+pub(super) struct InEffect {
+    pub version: i32,
+    pub spec: Arc<PlanVersionSpec>,
+    pub terms: Terms,
 }
 
 /// The version of each plan in effect for `period`: the latest `effective_from <= period`.
-fn versions_in_effect(
+pub(super) fn versions_in_effect(
     all: Vec<VersionWithComponents>,
     period: Period,
 ) -> Result<HashMap<String, InEffect>, EvaluateError> {
@@ -180,12 +180,47 @@ pub struct PeriodInputs {
     month: engine::batch::Month,
 }
 
+/// What to evaluate instead of the stored windows as they are (SPEC §9); never written.
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    /// Open windows end at this instant (exposure: now) instead of counting up to the as-of
+    /// instant; an open window that starts later is left out.
+    pub open_until: Option<i64>,
+    /// Leave out the windows of this incident.
+    pub without_incident: Option<i64>,
+}
+
+impl Draft {
+    fn apply(&self, stored: Vec<incidents::StoredWindow>) -> Vec<engine::Window> {
+        stored
+            .into_iter()
+            .filter(|w| Some(w.incident_id) != self.without_incident)
+            .map(engine::Window::from)
+            .filter_map(|w| match self.open_until {
+                Some(now) => w.ended_by(now),
+                None => Some(w),
+            })
+            .collect()
+    }
+}
+
 impl PeriodInputs {
     pub fn load(
         conn: &mut DbConnection,
         period: Period,
         as_of: i64,
         plans: Plans<'_>,
+    ) -> Result<PeriodInputs, EvaluateError> {
+        PeriodInputs::load_draft(conn, period, as_of, plans, &Draft::default())
+    }
+
+    /// As [`PeriodInputs::load`], with the stored windows changed by `draft`.
+    pub fn load_draft(
+        conn: &mut DbConnection,
+        period: Period,
+        as_of: i64,
+        plans: Plans<'_>,
+        draft: &Draft,
     ) -> Result<PeriodInputs, EvaluateError> {
         let versions = match plans {
             Plans::All => catalog::all_versions(conn)?,
@@ -210,10 +245,7 @@ impl PeriodInputs {
                     }
                     _ => None,
                 };
-                windows_between(conn, components, from, to.min(as_of))?
-                    .into_iter()
-                    .map(engine::Window::from)
-                    .collect()
+                draft.apply(windows_between(conn, components, from, to.min(as_of))?)
             }
         };
         let month = engine::batch::Month::new(period, as_of, &terms, windows, &groups)

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod credits;
 pub mod evaluate;
 pub mod explain;
+pub mod exposure;
 pub mod jobs;
 pub mod lifecycle;
 pub mod run;

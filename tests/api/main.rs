@@ -11,6 +11,7 @@ mod credits;
 mod customers;
 mod errors;
 mod explanations;
+mod exposure;
 mod fresh_statements;
 mod hardening;
 mod idempotency;

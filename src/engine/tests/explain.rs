@@ -1,5 +1,6 @@
-//! SPEC §9.2 headroom and §9.4 explanations: SPEC's worked figures, cases worked by hand, and
-//! random months whose segments must add up to the statement's I and D.
+//! SPEC §9: exposure never falls when a window is added, §9.2 headroom and §9.4 explanations:
+//! SPEC's worked figures, cases worked by hand, and random months whose segments must add up to
+//! the statement's I and D.
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -192,7 +193,78 @@ fn dropped_runs_are_listed_and_count_nothing() {
     assert_eq!(x.statement.usage.downtime_seconds, dec("94.5"));
 }
 
+/// SPEC §9.1: the statement with every window as stored at `now` (open ones ending there) and
+/// the period measured whole.
+fn exposure(terms: &Terms, sub: &Subscriber, windows: &[Window], now: i64) -> Statement {
+    let ended: Vec<Window> = windows
+        .iter()
+        .cloned()
+        .filter_map(|w| w.ended_by(now))
+        .collect();
+    statement(period(PERIOD), AFTER, terms, sub, &ended, &groups()).unwrap()
+}
+
+#[test]
+fn an_open_window_ends_now_and_the_span_is_whole() {
+    let terms = Terms::default();
+    let sub = subscriber("2026-01-01T00:00:00Z");
+    let open = Window {
+        end: None,
+        ..window(
+            1,
+            "api",
+            MajorOutage,
+            "2026-03-10T10:00:00Z",
+            "2026-03-10T10:00:01Z",
+        )
+    };
+    let later = window(
+        2,
+        "api",
+        Maintenance,
+        "2026-03-20T00:00:00Z",
+        "2026-03-20T02:00:00Z",
+    );
+    let not_yet = Window {
+        end: None,
+        ..window(
+            3,
+            "api",
+            MajorOutage,
+            "2026-03-10T13:00:00Z",
+            "2026-03-10T13:00:01Z",
+        )
+    };
+    let now = t("2026-03-10T12:00:00Z");
+    let s = exposure(&terms, &sub, &[open, later, not_yet], now);
+    // March 2026 in UTC: 31 days = 2,678,400 s, less the scheduled 2 hours: E = 2,671,200 s.
+    assert_eq!(s.usage.measured.seconds(), 2_678_400);
+    assert_eq!(s.usage.eligible_seconds, 2_671_200);
+    // The open window counts 10:00–12:00 only; the one starting at 13:00 not at all.
+    assert_eq!(s.usage.downtime_seconds, dec("7200"));
+    assert_eq!(&s.usage.window_ids[..], &[1]);
+}
+
 proptest! {
+    #[test]
+    fn exposure_never_falls_when_a_window_is_added(
+        terms in terms(vec![chrono_tz::Tz::UTC, chrono_tz::Tz::America__New_York]),
+        sub in subscriber_strategy(), now in as_of(),
+        windows in numbered(scoped_window(), 8), extra in scoped_window(),
+    ) {
+        // Excluded maintenance shortens E instead of adding downtime: not an outage.
+        let counts = extra.severity != Severity::Maintenance
+            || terms.maintenance == super::Maintenance::Counted;
+        prop_assume!(counts);
+        let mut more = windows.clone();
+        more.push(Window { id: 99, ..extra });
+        let before = exposure(&terms, &sub, &windows, now);
+        let after = exposure(&terms, &sub, &more, now);
+        prop_assert!(after.usage.downtime_seconds >= before.usage.downtime_seconds);
+        prop_assert!(after.credit_percent >= before.credit_percent);
+        prop_assert!(after.issued_minor() >= before.issued_minor());
+    }
+
     #[test]
     fn segments_add_up_to_the_statement(
         terms in terms(vec![chrono_tz::Tz::UTC, chrono_tz::Tz::America__New_York]),

@@ -18,6 +18,17 @@ pub fn walk(c: &mut Checker, month: &Month) {
         explained["subscriptions"][0]["explanation"]["segments"].is_array(),
         "{explained}"
     );
+    let exposure = c.read("/v1/exposure?period=2026-01", Role::Viewer);
+    assert!(
+        !exposure["items"].as_array().unwrap().is_empty(),
+        "{exposure}"
+    );
+    c.read("/v1/exposure?limit=1", Role::Viewer);
+    let incident = c.read("/v1/incidents?limit=1", Role::Viewer)["items"][0]["id"].clone();
+    c.read(
+        &format!("/v1/incidents/{incident}/exposure?period=2026-01"),
+        Role::Viewer,
+    );
     let as_of = "as_of=2026-02-01T00:00:00Z";
     c.read(
         &format!("/v1/customers/globex/statement?period=2026-01&{as_of}"),

@@ -1,0 +1,384 @@
+//! What is owed so far while a month still burns (SPEC §9.1–9.2): `GET /v1/exposure` and
+//! `GET /v1/incidents/{id}/exposure`.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::extract::optional;
+use super::pagination::Listing;
+use super::write::{read, request_time};
+use super::{ApiError, AppState};
+use crate::db::{DbConnection, customers, incidents};
+use crate::domain::{Currency, Money, format_instant, parse_period};
+use crate::engine::{Headroom, NoCredit, Period, minutes_display};
+use crate::ledger::evaluate::Plans;
+use crate::ledger::exposure::{self, Exposure, Filter};
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureQuery {
+    period: Option<String>,
+    component: Option<String>,
+    incident: Option<i64>,
+    plan: Option<String>,
+    customer: Option<String>,
+}
+
+#[derive(Serialize)]
+struct HeadroomView {
+    below_percent: String,
+    seconds: String,
+    minutes: String,
+}
+
+impl From<&Headroom> for HeadroomView {
+    fn from(h: &Headroom) -> HeadroomView {
+        HeadroomView {
+            below_percent: h.below_percent.to_string(),
+            seconds: h.seconds.to_string(),
+            minutes: minutes_display(h.seconds).to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct NextTierView {
+    credit_percent: String,
+    #[serde(flatten)]
+    headroom: HeadroomView,
+}
+
+#[derive(Serialize)]
+struct ExposureView {
+    subscription_id: i64,
+    customer: String,
+    plan: String,
+    plan_version: i32,
+    period: Period,
+    owed: Money,
+    reason: Option<NoCredit>,
+    uptime_percent: String,
+    downtime_minutes: String,
+    eligible_minutes: String,
+    budget_headroom: HeadroomView,
+    next_tier: Option<NextTierView>,
+}
+
+fn view(e: &Exposure) -> ExposureView {
+    ExposureView {
+        subscription_id: e.subscription_id,
+        customer: e.customer.clone(),
+        plan: e.plan.clone(),
+        plan_version: e.plan_version,
+        period: e.period,
+        owed: Money::from_minor(e.owed_minor, e.currency),
+        reason: e.reason,
+        uptime_percent: e.uptime_percent.to_string(),
+        downtime_minutes: minutes_display(e.downtime_seconds).to_string(),
+        eligible_minutes: minutes_display(e.eligible_seconds.into()).to_string(),
+        budget_headroom: (&e.headrooms.budget).into(),
+        next_tier: e.headrooms.next_tier.as_ref().map(|n| NextTierView {
+            credit_percent: n.credit_percent.to_string(),
+            headroom: (&n.headroom).into(),
+        }),
+    }
+}
+
+/// An amount in currency units, to order amounts of different currencies by their number.
+fn units(minor: i64, currency: Currency) -> Decimal {
+    Decimal::new(minor, currency.exponent())
+}
+
+/// The order of a list, largest first, and its cursor `amount~headroom~period~id`.
+type Key = (Reverse<Decimal>, Decimal, Period, i64);
+
+fn cursor((Reverse(amount), headroom, period, id): &Key) -> String {
+    format!("{amount}~{headroom}~{period}~{id}")
+}
+
+fn parse_cursor(after: &str) -> Result<Key, ApiError> {
+    let invalid = || ApiError::invalid("after", "is not a cursor this list gave out");
+    let parts: Vec<&str> = after.split('~').collect();
+    let [amount, headroom, period, id] = parts[..] else {
+        return Err(invalid());
+    };
+    Ok((
+        Reverse(amount.parse().map_err(|_| invalid())?),
+        headroom.parse().map_err(|_| invalid())?,
+        Period::parse(period).map_err(|_| invalid())?,
+        id.parse().map_err(|_| invalid())?,
+    ))
+}
+
+/// Sorts `rows` by `key`, keeps those after the cursor and `limit + 1` of them.
+fn page<T>(
+    mut rows: Vec<T>,
+    key: impl Fn(&T) -> Key,
+    list: &Listing<impl Sized>,
+) -> Result<Vec<T>, ApiError> {
+    let (limit, after) = list.page();
+    let after = after.map(parse_cursor).transpose()?;
+    rows.sort_by_cached_key(&key);
+    Ok(rows
+        .into_iter()
+        .filter(|r| after.as_ref().is_none_or(|a| key(r) > *a))
+        .take(limit as usize + 1)
+        .collect())
+}
+
+#[derive(Serialize)]
+struct Total {
+    currency: Currency,
+    subscriptions: usize,
+    owed: String,
+}
+
+fn totals(rows: impl Iterator<Item = (Currency, i64)>) -> Vec<Total> {
+    let mut by: BTreeMap<&'static str, (Currency, usize, i64)> = BTreeMap::new();
+    for (currency, minor) in rows {
+        let t = by.entry(currency.code()).or_insert((currency, 0, 0));
+        t.1 += 1;
+        t.2 += minor;
+    }
+    by.into_values()
+        .map(|(currency, subscriptions, minor)| Total {
+            currency,
+            subscriptions,
+            owed: Money::from_minor(minor, currency).amount(),
+        })
+        .collect()
+}
+
+/// A period and the plans to evaluate in it (none: every plan).
+type PeriodPlans = (Period, Option<Vec<String>>);
+
+/// The periods asked for: `period`, or each plan's current month.
+fn periods(
+    conn: &mut DbConnection,
+    period: Option<Period>,
+    now: i64,
+) -> Result<Vec<PeriodPlans>, ApiError> {
+    Ok(match period {
+        Some(period) => vec![(period, None)],
+        None => exposure::current_periods(conn, now)?
+            .into_iter()
+            .map(|(period, plans)| (period, Some(plans)))
+            .collect(),
+    })
+}
+
+fn filter(conn: &mut DbConnection, q: &ExposureQuery) -> Result<Option<Filter>, ApiError> {
+    let customer = match &q.customer {
+        None => None,
+        Some(external_id) => match customers::find_customer(conn, external_id)? {
+            Some(c) => Some(c.id),
+            None => return Ok(None), // Nobody to list.
+        },
+    };
+    Ok(Some(Filter {
+        plan: q.plan.clone(),
+        customer,
+        component: q.component.clone(),
+        incident: q.incident,
+    }))
+}
+
+/// Every period's exposure for `filter`, `without` an incident's windows.
+fn all(
+    conn: &mut DbConnection,
+    periods: &[PeriodPlans],
+    now: i64,
+    filter: &Filter,
+    without: Option<i64>,
+) -> Result<Vec<Exposure>, ApiError> {
+    let mut out = Vec::new();
+    for (period, plans) in periods {
+        let plans = plans.as_deref().map_or(Plans::All, Plans::Only);
+        out.extend(exposure::exposure(
+            conn, *period, plans, now, filter, without,
+        )?);
+    }
+    Ok(out)
+}
+
+/// A row of a list and where it sorts.
+#[derive(Serialize)]
+struct Keyed<V> {
+    #[serde(skip)]
+    key: Key,
+    #[serde(flatten)]
+    view: V,
+}
+
+#[derive(Serialize)]
+struct Answer<T> {
+    as_of: String,
+    periods: Vec<Period>,
+    totals: Vec<T>,
+}
+
+/// `GET /v1/exposure`: subscriptions with impacted time in the period (default: each plan's
+/// current month), what each is owed so far, largest first, with its headroom.
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    list: Listing<ExposureQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let now = request_time(&req);
+    let period = optional(list.filters.period.as_deref(), |p| {
+        parse_period("period", p)
+    })?;
+    let q = list.filters.clone();
+    let (rows, answer) = read(&state, move |conn| {
+        let periods = periods(conn, period, now)?;
+        let rows = match filter(conn, &q)? {
+            Some(filter) => all(conn, &periods, now, &filter, None)?,
+            None => Vec::new(),
+        };
+        let answer = Answer {
+            as_of: format_instant(now),
+            periods: periods.iter().map(|(p, _)| *p).collect(),
+            totals: totals(rows.iter().map(|e| (e.currency, e.owed_minor))),
+        };
+        Ok((rows, answer))
+    })
+    .await?;
+    let key = |e: &Exposure| {
+        (
+            Reverse(units(e.owed_minor, e.currency)),
+            e.headrooms.budget.seconds,
+            e.period,
+            e.subscription_id,
+        )
+    };
+    let items = page(rows, key, &list)?
+        .iter()
+        .map(|e| Keyed {
+            key: key(e),
+            view: view(e),
+        })
+        .collect();
+    Ok(list.answer_with(items, |i: &Keyed<_>| cursor(&i.key), answer))
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentExposureQuery {
+    period: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CostView {
+    subscription_id: i64,
+    customer: String,
+    plan: String,
+    period: Period,
+    /// Owed so far with the incident's windows, and without them.
+    owed: Money,
+    owed_without: Money,
+    /// What the incident adds.
+    difference: Money,
+}
+
+#[derive(Serialize)]
+struct CostTotal {
+    currency: Currency,
+    subscriptions: usize,
+    owed: String,
+    owed_without: String,
+    difference: String,
+}
+
+/// `GET /v1/incidents/{id}/exposure`: what one incident has cost so far, per subscription it
+/// counts for: the exposure with and without its windows, largest difference first.
+pub async fn incident(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    list: Listing<IncidentExposureQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let now = request_time(&req);
+    let id = id.into_inner();
+    let period = optional(list.filters.period.as_deref(), |p| {
+        parse_period("period", p)
+    })?;
+    let (rows, answer) = read(&state, move |conn| {
+        if incidents::find_incident(conn, id)?.is_none() {
+            return Err(ApiError::NotFound(format!("no incident {id}")));
+        }
+        let periods = periods(conn, period, now)?;
+        let with = Filter {
+            incident: Some(id),
+            ..Filter::default()
+        };
+        let costs = all(conn, &periods, now, &with, None)?;
+        let without: HashMap<(Period, i64), i64> =
+            all(conn, &periods, now, &Filter::default(), Some(id))?
+                .into_iter()
+                .map(|e| ((e.period, e.subscription_id), e.owed_minor))
+                .collect();
+        let rows: Vec<(Exposure, i64)> = costs
+            .into_iter()
+            .map(|e| {
+                let without = without.get(&(e.period, e.subscription_id)).copied();
+                (e, without.unwrap_or(0))
+            })
+            .collect();
+        let mut by: BTreeMap<&'static str, (Currency, usize, i64, i64)> = BTreeMap::new();
+        for (e, without) in &rows {
+            let t = by.entry(e.currency.code()).or_insert((e.currency, 0, 0, 0));
+            t.1 += 1;
+            t.2 += e.owed_minor;
+            t.3 += without;
+        }
+        let money = |minor: i64, currency| Money::from_minor(minor, currency).amount();
+        let answer = Answer {
+            as_of: format_instant(now),
+            periods: periods.iter().map(|(p, _)| *p).collect(),
+            totals: by
+                .into_values()
+                .map(|(currency, subscriptions, with, without)| CostTotal {
+                    currency,
+                    subscriptions,
+                    owed: money(with, currency),
+                    owed_without: money(without, currency),
+                    difference: money(with - without, currency),
+                })
+                .collect(),
+        };
+        Ok((rows, answer))
+    })
+    .await?;
+    let key = |(e, without): &(Exposure, i64)| {
+        (
+            Reverse(units(e.owed_minor - without, e.currency)),
+            e.headrooms.budget.seconds,
+            e.period,
+            e.subscription_id,
+        )
+    };
+    let items = page(rows, key, &list)?
+        .iter()
+        .map(|row| {
+            let (e, without) = row;
+            let money = |minor| Money::from_minor(minor, e.currency);
+            Keyed {
+                key: key(row),
+                view: CostView {
+                    subscription_id: e.subscription_id,
+                    customer: e.customer.clone(),
+                    plan: e.plan.clone(),
+                    period: e.period,
+                    owed: money(e.owed_minor),
+                    owed_without: money(*without),
+                    difference: money(e.owed_minor - without),
+                },
+            }
+        })
+        .collect();
+    Ok(list.answer_with(items, |i: &Keyed<_>| cursor(&i.key), answer))
+}

@@ -1,0 +1,159 @@
+//! What is owed so far while a month still burns (SPEC §9.1–9.2): each subscription's
+//! statement as if nothing more happens in the period, with its headroom.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rust_decimal::Decimal;
+
+use super::evaluate::{
+    Draft, EvaluateError, Evaluated, PeriodInputs, Plans, Scope, versions_in_effect, widest,
+};
+use crate::db::incidents;
+use crate::db::{DbConnection, catalog};
+use crate::domain::Currency;
+use crate::engine::{Headrooms, NoCredit, Period, Terms, headrooms};
+
+/// Subscriptions read and evaluated at once.
+const PAGE: i64 = 10_000;
+
+/// One subscription's exposure.
+#[derive(Clone, Debug)]
+pub struct Exposure {
+    pub subscription_id: i64,
+    pub customer: String,
+    pub plan: String,
+    pub plan_version: i32,
+    pub period: Period,
+    pub currency: Currency,
+    /// What the statement would issue: the amount, or 0 when a reason withholds it.
+    pub owed_minor: i64,
+    pub reason: Option<NoCredit>,
+    pub eligible_seconds: i64,
+    pub downtime_seconds: Decimal,
+    pub uptime_percent: Decimal,
+    pub headrooms: Headrooms,
+}
+
+/// Which subscriptions to list.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub plan: Option<String>,
+    /// A customer's internal id.
+    pub customer: Option<i64>,
+    /// Only subscriptions with impacted time on this component (a group's windows count under
+    /// the group's key).
+    pub component: Option<String>,
+    /// Only subscriptions a window of this incident counts for.
+    pub incident: Option<i64>,
+}
+
+/// The period exposure is computed for when none is asked: for each plan, the month containing
+/// `now` in the time zone of its version in effect then. Plans by period.
+pub fn current_periods(
+    conn: &mut DbConnection,
+    now: i64,
+) -> Result<BTreeMap<Period, Vec<String>>, EvaluateError> {
+    let utc = Period::containing(now, chrono_tz::UTC);
+    let mut periods: BTreeMap<Period, Vec<String>> = BTreeMap::new();
+    for (plan, version) in versions_in_effect(catalog::all_versions(conn)?, utc)? {
+        let period = Period::containing(now, version.terms.timezone);
+        periods.entry(period).or_default().push(plan);
+    }
+    for plans in periods.values_mut() {
+        plans.sort();
+    }
+    Ok(periods)
+}
+
+/// SPEC §9.1 for `period` at `now` over `plans`: every subscription active in it that a window
+/// counts for (impacted time), as `filter` narrows them, unordered. `draft` may leave out an
+/// incident; open windows end at `now`.
+pub fn exposure(
+    conn: &mut DbConnection,
+    period: Period,
+    plans: Plans<'_>,
+    now: i64,
+    filter: &Filter,
+    without_incident: Option<i64>,
+) -> Result<Vec<Exposure>, EvaluateError> {
+    let draft = Draft {
+        open_until: Some(now),
+        without_incident,
+    };
+    let plans = match (&filter.plan, plans) {
+        (Some(plan), _) => Plans::Only(std::slice::from_ref(plan)),
+        (None, plans) => plans,
+    };
+    let inputs = PeriodInputs::load_draft(conn, period, widest(period).1, plans, &draft)?;
+    let incident_windows: Option<HashSet<i64>> = match filter.incident {
+        None => None,
+        Some(id) => Some(
+            incidents::windows_of(conn, &[id])?
+                .into_iter()
+                .map(|w| w.id)
+                .collect(),
+        ),
+    };
+    let mut terms: HashMap<String, Terms> = HashMap::new();
+    let mut out = Vec::new();
+    let mut keep = |e: Evaluated| -> Result<(), EvaluateError> {
+        let usage = &e.statement.usage;
+        let listed = usage.impacted_seconds > 0
+            && filter
+                .plan
+                .as_ref()
+                .is_none_or(|p| *p == e.subscription.plan_key)
+            && filter
+                .component
+                .as_ref()
+                .is_none_or(|c| usage.by_component.iter().any(|u| u.component == *c))
+            && incident_windows
+                .as_ref()
+                .is_none_or(|ids| usage.window_ids.iter().any(|id| ids.contains(id)));
+        if !listed {
+            return Ok(());
+        }
+        let terms = terms
+            .entry(e.subscription.plan_key.clone())
+            .or_insert_with(|| e.spec.terms());
+        let headrooms =
+            headrooms(terms, usage).map_err(|err| EvaluateError::Engine(err.to_string()))?;
+        let s = &e.statement;
+        out.push(Exposure {
+            subscription_id: e.subscription.id,
+            customer: e.customer.external_id.clone(),
+            plan: e.subscription.plan_key.clone(),
+            plan_version: e.plan_version,
+            period,
+            currency: e.spec.price.currency,
+            owed_minor: s.issued_minor(),
+            reason: s.reason,
+            eligible_seconds: usage.eligible_seconds,
+            downtime_seconds: usage.downtime_seconds,
+            uptime_percent: s.uptime_display(),
+            headrooms,
+        });
+        Ok(())
+    };
+    match filter.customer {
+        Some(customer) => {
+            for e in inputs.evaluate(conn, Scope::Customer(customer))?.0 {
+                keep(e)?;
+            }
+        }
+        None => {
+            let mut after = 0;
+            loop {
+                let (page, last) = inputs.evaluate(conn, Scope::IdPage { after, limit: PAGE })?;
+                for e in page {
+                    keep(e)?;
+                }
+                match last {
+                    Some(last) => after = last.id,
+                    None => break,
+                }
+            }
+        }
+    }
+    Ok(out)
+}
