@@ -12,17 +12,15 @@
 mod backends;
 mod seed;
 
-use std::net::TcpStream;
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
-use sla_ledger::auth::{Keys, Role};
+use sla_ledger::auth::Role;
 use sla_ledger::db::Db;
 
 const SUBSCRIPTIONS: usize = 100_000;
 const WINDOWS: usize = 20_000;
-const SECRET: &str = "bench-secret";
 
 fn main() {
     if Command::new("wrk").arg("--version").output().is_err() {
@@ -38,15 +36,6 @@ fn main() {
     });
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn bench(backend: &str, url: &str, port: u16) {
     let db = Db::connect(url, 2).expect("connect");
     db.migrate().expect("migrate");
@@ -58,25 +47,8 @@ fn bench(backend: &str, url: &str, port: u16) {
         .batch_execute("ANALYZE")
         .expect("analyze");
     drop(db);
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
-            .arg("serve")
-            .env("SLA_DATABASE_URL", url)
-            .env("SLA_BIND", format!("127.0.0.1:{port}"))
-            .env("SLA_JWT_SECRET", SECRET)
-            .env("SLA_LOG", "warn")
-            .spawn()
-            .expect("start sla-ledger"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let token = Keys::new(Some(SECRET), None, None, None)
-        .unwrap()
-        .mint("bench", Role::Viewer, 3600)
-        .unwrap();
+    let _server = backends::serve(url, port);
+    let token = backends::token(Role::Viewer);
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("statement.lua");
     std::fs::write(

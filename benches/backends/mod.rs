@@ -33,3 +33,44 @@ pub fn on_each_backend(name: &str, mut bench: impl FnMut(&'static str, &str)) {
         }
     }
 }
+
+/// `sla-ledger serve` (the release build) on `url` at `127.0.0.1:port`, stopped when dropped.
+pub struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub const SECRET: &str = "bench-secret";
+
+/// Starts the service and waits until it accepts connections.
+pub fn serve(url: &str, port: u16) -> Server {
+    use std::time::{Duration, Instant};
+    let server = Server(
+        std::process::Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
+            .arg("serve")
+            .env("SLA_DATABASE_URL", url)
+            .env("SLA_BIND", format!("127.0.0.1:{port}"))
+            .env("SLA_JWT_SECRET", SECRET)
+            .env("SLA_LOG", "warn")
+            .spawn()
+            .expect("start sla-ledger"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
+/// A token the started service accepts.
+pub fn token(role: sla_ledger::auth::Role) -> String {
+    sla_ledger::auth::Keys::new(Some(SECRET), None, None, None)
+        .expect("keys")
+        .mint("bench", role, 3600)
+        .expect("token")
+}
