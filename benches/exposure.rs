@@ -14,9 +14,7 @@ mod seed;
 
 use std::time::Instant;
 
-use diesel::connection::SimpleConnection;
 use sla_ledger::auth::Role;
-use sla_ledger::db::Db;
 
 const SUBSCRIPTIONS: usize = 100_000;
 const WINDOWS: usize = 20_000;
@@ -32,14 +30,7 @@ fn main() {
 }
 
 fn bench(backend: &str, url: &str, port: u16) {
-    let db = Db::connect(url, 2).expect("connect");
-    db.migrate().expect("migrate");
-    seed::seed(&db, SUBSCRIPTIONS, WINDOWS);
-    db.conn()
-        .expect("connection")
-        .batch_execute("ANALYZE")
-        .expect("analyze");
-    drop(db);
+    seed::analyzed_month(url, SUBSCRIPTIONS, WINDOWS);
     let _server = backends::serve(url, port);
     let token = backends::token(Role::Viewer);
     let get = |path: &str| {

@@ -11,18 +11,15 @@ mod backends;
 mod seed;
 
 use std::io::Read;
-use std::net::TcpStream;
-use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use sla_ledger::auth::{Keys, Role};
+use sla_ledger::auth::Role;
 use sla_ledger::db::Db;
 
 const SUBSCRIPTIONS: usize = 1_000_000;
 const WINDOWS: usize = 20_000;
-const SECRET: &str = "bench-secret";
 
 fn main() {
     backends::on_each_backend("reports", |backend, url| {
@@ -44,15 +41,6 @@ fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn bench(backend: &str, url: &str, port: u16) {
     let db = Db::connect(url, 2).expect("connect");
     db.migrate().expect("migrate");
@@ -64,26 +52,9 @@ fn bench(backend: &str, url: &str, port: u16) {
     );
     drop(db);
 
-    let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
-            .arg("serve")
-            .env("SLA_DATABASE_URL", url)
-            .env("SLA_BIND", format!("127.0.0.1:{port}"))
-            .env("SLA_JWT_SECRET", SECRET)
-            .env("SLA_LOG", "warn")
-            .spawn()
-            .expect("start sla-ledger"),
-    );
-    let pid = server.0.id();
-    let token = Keys::new(Some(SECRET), None, None, None)
-        .unwrap()
-        .mint("bench", Role::Billing, 3600)
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = backends::serve(url, port);
+    let pid = server.pid();
+    let token = backends::token(Role::Billing);
     // Warm up with a small report, then take the idle figure.
     download(port, &token, "/v1/reports/uptime.csv?period=2026-01");
     std::thread::sleep(Duration::from_millis(200));

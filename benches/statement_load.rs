@@ -15,9 +15,7 @@ mod seed;
 use std::process::Command;
 use std::time::Instant;
 
-use diesel::connection::SimpleConnection;
 use sla_ledger::auth::Role;
-use sla_ledger::db::Db;
 
 const SUBSCRIPTIONS: usize = 100_000;
 const WINDOWS: usize = 20_000;
@@ -37,16 +35,7 @@ fn main() {
 }
 
 fn bench(backend: &str, url: &str, port: u16) {
-    let db = Db::connect(url, 2).expect("connect");
-    db.migrate().expect("migrate");
-    seed::seed(&db, SUBSCRIPTIONS, WINDOWS);
-    // Statistics as autovacuum leaves them on a database in use, rather than its ANALYZE of the
-    // fresh rows landing in the middle of the measurement.
-    db.conn()
-        .expect("connection")
-        .batch_execute("ANALYZE")
-        .expect("analyze");
-    drop(db);
+    seed::analyzed_month(url, SUBSCRIPTIONS, WINDOWS);
     let _server = backends::serve(url, port);
     let token = backends::token(Role::Viewer);
     let dir = tempfile::tempdir().expect("temp dir");

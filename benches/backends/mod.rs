@@ -37,6 +37,12 @@ pub fn on_each_backend(name: &str, mut bench: impl FnMut(&'static str, &str)) {
 /// `sla-ledger serve` (the release build) on `url` at `127.0.0.1:port`, stopped when dropped.
 pub struct Server(std::process::Child);
 
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -62,6 +62,19 @@ macro_rules! insert_all {
     };
 }
 
+/// A migrated database at `url` with the usual month, analyzed as autovacuum leaves a database
+/// in use (rather than its ANALYZE of the fresh rows landing in the middle of a measurement).
+pub fn analyzed_month(url: &str, subscriptions_count: usize, windows_count: usize) {
+    use diesel::connection::SimpleConnection;
+    let db = Db::connect(url, 2).expect("connect");
+    db.migrate().expect("migrate");
+    seed(&db, subscriptions_count, windows_count);
+    db.conn()
+        .expect("connection")
+        .batch_execute("ANALYZE")
+        .expect("analyze");
+}
+
 pub fn seed(db: &Db, subscriptions_count: usize, windows_count: usize) {
     seed_shaped(db, subscriptions_count, windows_count, USUAL);
 }
