@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `token`.
+//! The command line: `serve`, `migrate`, `import`, `credit-run`, `exposure`, `explain`,
+//! `report`, `token`.
 
 use std::net::TcpListener;
 
@@ -54,6 +55,37 @@ pub enum Command {
         /// Who the audit log names as the starter of the run.
         #[arg(long, default_value = "cli")]
         actor: String,
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
+    /// What is owed so far while a month still burns (SPEC §9.1): every subscription a window
+    /// counts for, largest amount first, with its budget and next-tier headroom, and totals per
+    /// currency; JSON as `GET /v1/exposure` answers it, on one page.
+    Exposure {
+        /// The billing period, YYYY-MM [default: each plan's current month].
+        #[arg(long)]
+        period: Option<String>,
+        /// Only subscriptions with impacted time on this component.
+        #[arg(long)]
+        component: Option<String>,
+        /// Only subscriptions a window of this incident counts for.
+        #[arg(long)]
+        incident: Option<i64>,
+        /// Only subscriptions of this plan.
+        #[arg(long)]
+        plan: Option<String>,
+        /// Only subscriptions of the customer with this external id.
+        #[arg(long)]
+        customer: Option<String>,
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
+    /// Why a credit is what it is (SPEC §9.4): its statement as it stands now, step by step,
+    /// with sentences to paste to a customer; JSON as `GET /v1/credits/{id}/explanation`.
+    Explain {
+        /// The credit's id.
+        #[arg(long)]
+        credit: i64,
         #[command(flatten)]
         db: DatabaseSettings,
     },
@@ -206,6 +238,44 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 serde_json::to_string_pretty(&credit_run(&db, period, &caller)?)
             };
             println!("{}", shown.map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::Exposure {
+            period,
+            component,
+            incident,
+            plan,
+            customer,
+            db,
+        } => {
+            let query = crate::api::exposure::ExposureQuery {
+                period,
+                component,
+                incident,
+                plan,
+                customer,
+            };
+            let db = migrated(&db)?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            let now = crate::clock::SystemClock.now();
+            let body = crate::api::exposure::everything(&mut conn, &query, now)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Explain { credit, db } => {
+            let db = migrated(&db)?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            let now = crate::clock::SystemClock.now();
+            let body = crate::api::explanations::credit_explanation(&mut conn, credit, now)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Command::Report {

@@ -11,6 +11,7 @@ use super::credits::load;
 use super::statements::subscription_statement;
 use super::write::{read, request_time};
 use super::{ApiError, AppState};
+use crate::db::DbConnection;
 use crate::domain::credit::CreditKind;
 use crate::domain::{Money, format_instant, parse_period};
 use crate::engine::{Basis, Clipped, CreditRule, Ratio, Segment, Severity, Span, minutes_display};
@@ -317,48 +318,59 @@ pub async fn credit(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = request_time(&req);
-    let body = read(&state, move |conn| {
-        let (stored, credit) = load(conn, id)?;
-        if stored.kind == CreditKind::Manual {
-            let summary = vec![format!(
-                "A manual credit of {} {} added by {}: {}",
-                Money::from_minor(stored.amount_minor, stored.currency).amount(),
-                stored.currency.code(),
-                stored.created_by,
-                stored.reason.clone().unwrap_or_default()
-            )];
-            return Ok(json!({"credit": credit, "statement": null, "explanation": null, "summary": summary}));
-        }
-        let period = parse_period("period", &stored.period)?;
-        let evaluated =
-            explain::subscription(conn, stored.customer_id, stored.subscription_id, period, now)?
-                .ok_or_else(|| {
-                    ApiError::Conflict(
-                        "the credit's subscription is no longer active in its period".into(),
-                    )
-                })?;
-        let explained = explain::explain(conn, &evaluated, now)?;
-        let view = view(&evaluated, &explained);
-        let mut summary = view.summary.clone();
-        // An adjustment is a difference, never the statement's amount.
-        let matches = stored.kind == CreditKind::Sla
-            && evaluated.statement.issued_minor() == stored.amount_minor;
-        if stored.kind == CreditKind::Sla && !matches {
-            summary.push(
-                "The incidents or the plan changed after this credit was written: the statement \
-                 now gives a different amount, and the next credit run for the period replaces \
-                 or adjusts this credit."
-                    .to_owned(),
-            );
-        }
-        Ok(json!({
-            "credit": credit,
-            "statement_matches_credit": matches,
-            "statement": subscription_statement(evaluated),
-            "explanation": view,
-            "summary": summary,
-        }))
-    })
-    .await?;
+    let body = read(&state, move |conn| credit_explanation(conn, id, now)).await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// The answer of `GET /v1/credits/{id}/explanation` at `now` (also `sla-ledger explain`).
+pub fn credit_explanation(
+    conn: &mut DbConnection,
+    id: i64,
+    now: i64,
+) -> Result<serde_json::Value, ApiError> {
+    let (stored, credit) = load(conn, id)?;
+    if stored.kind == CreditKind::Manual {
+        let summary = vec![format!(
+            "A manual credit of {} {} added by {}: {}",
+            Money::from_minor(stored.amount_minor, stored.currency).amount(),
+            stored.currency.code(),
+            stored.created_by,
+            stored.reason.clone().unwrap_or_default()
+        )];
+        return Ok(
+            json!({"credit": credit, "statement": null, "explanation": null, "summary": summary}),
+        );
+    }
+    let period = parse_period("period", &stored.period)?;
+    let evaluated = explain::subscription(
+        conn,
+        stored.customer_id,
+        stored.subscription_id,
+        period,
+        now,
+    )?
+    .ok_or_else(|| {
+        ApiError::Conflict("the credit's subscription is no longer active in its period".into())
+    })?;
+    let explained = explain::explain(conn, &evaluated, now)?;
+    let view = view(&evaluated, &explained);
+    let mut summary = view.summary.clone();
+    // An adjustment is a difference, never the statement's amount.
+    let matches =
+        stored.kind == CreditKind::Sla && evaluated.statement.issued_minor() == stored.amount_minor;
+    if stored.kind == CreditKind::Sla && !matches {
+        summary.push(
+            "The incidents or the plan changed after this credit was written: the statement \
+             now gives a different amount, and the next credit run for the period replaces or \
+             adjusts this credit."
+                .to_owned(),
+        );
+    }
+    Ok(json!({
+        "credit": credit,
+        "statement_matches_credit": matches,
+        "statement": subscription_statement(evaluated),
+        "explanation": view,
+        "summary": summary,
+    }))
 }

@@ -21,11 +21,12 @@ use crate::ledger::exposure::{self, Exposure, Filter};
 #[derive(Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ExposureQuery {
-    period: Option<String>,
-    component: Option<String>,
-    incident: Option<i64>,
-    plan: Option<String>,
-    customer: Option<String>,
+    pub period: Option<String>,
+    pub component: Option<String>,
+    pub incident: Option<i64>,
+    pub plan: Option<String>,
+    /// A customer's external id.
+    pub customer: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -221,6 +222,51 @@ struct Answer<T> {
     totals: Vec<T>,
 }
 
+/// Every listed subscription's exposure, unordered, and the totals.
+fn compute(
+    conn: &mut DbConnection,
+    q: &ExposureQuery,
+    now: i64,
+) -> Result<(Vec<Exposure>, Answer<Total>), ApiError> {
+    let period = optional(q.period.as_deref(), |p| parse_period("period", p))?;
+    let periods = periods(conn, period, now)?;
+    let rows = match filter(conn, q)? {
+        Some(filter) => all(conn, &periods, now, &filter, None)?,
+        None => Vec::new(),
+    };
+    let answer = Answer {
+        as_of: format_instant(now),
+        periods: periods.iter().map(|(p, _)| *p).collect(),
+        totals: totals(rows.iter().map(|e| (e.currency, e.owed_minor))),
+    };
+    Ok((rows, answer))
+}
+
+/// The answer of `GET /v1/exposure` with every listed subscription on one page, largest first
+/// (`sla-ledger exposure`).
+pub fn everything(
+    conn: &mut DbConnection,
+    q: &ExposureQuery,
+    now: i64,
+) -> Result<serde_json::Value, ApiError> {
+    let (mut rows, answer) = compute(conn, q, now)?;
+    rows.sort_by_cached_key(key);
+    let mut body = serde_json::to_value(answer).map_err(ApiError::internal)?;
+    body["items"] = serde_json::to_value(rows.iter().map(view).collect::<Vec<_>>())
+        .map_err(ApiError::internal)?;
+    Ok(body)
+}
+
+/// Largest amount first, then least budget headroom.
+fn key(e: &Exposure) -> Key {
+    (
+        Reverse(units(e.owed_minor, e.currency)),
+        e.headrooms.budget.seconds,
+        e.period,
+        e.subscription_id,
+    )
+}
+
 /// `GET /v1/exposure`: subscriptions with impacted time in the period (default: each plan's
 /// current month), what each is owed so far, largest first, with its headroom.
 pub async fn list(
@@ -229,32 +275,8 @@ pub async fn list(
     list: Listing<ExposureQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let now = request_time(&req);
-    let period = optional(list.filters.period.as_deref(), |p| {
-        parse_period("period", p)
-    })?;
     let q = list.filters.clone();
-    let (rows, answer) = read(&state, move |conn| {
-        let periods = periods(conn, period, now)?;
-        let rows = match filter(conn, &q)? {
-            Some(filter) => all(conn, &periods, now, &filter, None)?,
-            None => Vec::new(),
-        };
-        let answer = Answer {
-            as_of: format_instant(now),
-            periods: periods.iter().map(|(p, _)| *p).collect(),
-            totals: totals(rows.iter().map(|e| (e.currency, e.owed_minor))),
-        };
-        Ok((rows, answer))
-    })
-    .await?;
-    let key = |e: &Exposure| {
-        (
-            Reverse(units(e.owed_minor, e.currency)),
-            e.headrooms.budget.seconds,
-            e.period,
-            e.subscription_id,
-        )
-    };
+    let (rows, answer) = read(&state, move |conn| compute(conn, &q, now)).await?;
     let items = page(rows, key, &list)?
         .iter()
         .map(|e| Keyed {

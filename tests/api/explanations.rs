@@ -191,6 +191,9 @@ fn a_credit_is_explained_and_says_when_it_is_stale(app: &TestApp) {
     assert_eq!(r.body["statement"]["amount"]["amount"], "30.00");
     assert_eq!(r.body["explanation"]["amount"]["rounded"], "30.00");
     assert_eq!(r.body["summary"], r.body["explanation"]["summary"]);
+    let cli: Value =
+        serde_json::from_str(&app.cli(&["explain", "--credit", &id.to_string()])).unwrap();
+    assert_eq!(cli, r.body, "the CLI answers as the API does");
 
     // Another hour of major outage on api: 168.5 min of downtime, still under 99.9 → 10 %, but
     // a 3-hour one takes U under 99.0 (25 %): the credit no longer matches.

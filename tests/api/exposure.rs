@@ -41,6 +41,13 @@ fn spec_worked_headroom_through_http(app: &TestApp) {
         json!({"credit_percent": "25", "below_percent": "99", "seconds": "20202", "minutes": "336.70"})
     );
     assert_eq!(body["next_cursor"], json!(null));
+
+    // The CLI answers the same, on one page.
+    let cli: Value =
+        serde_json::from_str(&app.cli(&["exposure", "--period", "2026-01", "--customer", "acme"]))
+            .unwrap();
+    assert_eq!(cli["items"], body["items"]);
+    assert_eq!(cli["totals"], body["totals"]);
 }
 
 /// `acme` and `globex` on `pro` (api, web) and `initech` on `basic` (web only), all in `na`.
