@@ -1,7 +1,8 @@
 //! Prometheus metrics (OpenMetrics text), served on their own address (`SLA_METRICS_BIND`) and
 //! never on the API's: requests by route template, method and status, their latency and how
 //! many are in flight; the database pool; credit runs and imports by outcome; credits by status
-//! and currency, read from the database at each scrape.
+//! and currency, read from the database at each scrape; what subscriptions are owed so far in
+//! their current month (exposure, SPEC §9.1) by currency, computed at most once a minute.
 
 use std::time::Duration;
 
@@ -35,6 +36,15 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CurrencyLabels {
+    currency: String,
+}
+
+/// How old the exposure a scrape shows may be: computing it evaluates every subscription of the
+/// current month (about 0.6 s at 100,000 subscriptions, BENCHMARKS.md).
+const EXPOSURE_MAX_AGE_SECONDS: i64 = 60;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CreditLabels {
     status: String,
     currency: String,
@@ -63,6 +73,9 @@ pub struct Metrics {
     imports: Family<OutcomeLabels, Counter>,
     credits: Family<CreditLabels, Gauge>,
     credit_amounts: Family<CreditLabels, Gauge>,
+    exposure: Family<CurrencyLabels, Gauge>,
+    /// When the exposure was last computed.
+    exposure_at: parking_lot::Mutex<Option<i64>>,
 }
 
 impl Metrics {
@@ -78,6 +91,7 @@ impl Metrics {
         let imports = Family::<OutcomeLabels, Counter>::default();
         let credits = Family::<CreditLabels, Gauge>::default();
         let credit_amounts = Family::<CreditLabels, Gauge>::default();
+        let exposure = Family::<CurrencyLabels, Gauge>::default();
         let pool = db.pool_stats();
         registry.register(
             "http_requests",
@@ -144,6 +158,12 @@ impl Metrics {
             "What the credits add up to, in minor units, by status and currency",
             credit_amounts.clone(),
         );
+        registry.register(
+            "exposure_owed_minor",
+            "What subscriptions are owed so far in their plan's current month if nothing more \
+             happens (exposure, SPEC 9.1), in minor units, by currency; at most a minute old",
+            exposure.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -157,6 +177,8 @@ impl Metrics {
             imports,
             credits,
             credit_amounts,
+            exposure,
+            exposure_at: parking_lot::Mutex::new(None),
         }
     }
 
@@ -195,8 +217,32 @@ impl Metrics {
         self.imports.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
-    /// The text a scrape gets: the pool as it is now and the ledger's credits read fresh.
-    fn render(&self, db: &Db) -> Result<String, crate::db::DbError> {
+    /// Recomputes the exposure when the last is older than a minute at `now` (one scrape at a
+    /// time: the others show the last figures meanwhile).
+    fn refresh_exposure(&self, db: &Db, now: i64) -> Result<(), crate::api::ApiError> {
+        let Some(mut at) = self.exposure_at.try_lock() else {
+            return Ok(());
+        };
+        if at.is_some_and(|at| now - at < EXPOSURE_MAX_AGE_SECONDS) {
+            return Ok(());
+        }
+        let owed = crate::ledger::exposure::owed_now(&mut *db.conn()?, now)?;
+        self.exposure.clear();
+        for (currency, minor) in owed {
+            self.exposure
+                .get_or_create(&CurrencyLabels {
+                    currency: currency.to_owned(),
+                })
+                .set(minor);
+        }
+        *at = Some(now);
+        Ok(())
+    }
+
+    /// The text a scrape gets: the pool as it is now, the ledger's credits read fresh and the
+    /// exposure at most a minute old.
+    fn render(&self, db: &Db, now: i64) -> Result<String, crate::api::ApiError> {
+        self.refresh_exposure(db, now)?;
         let state = db.pool_state();
         self.pool_size.set(i64::from(db.pool_size()));
         self.pool_connections.set(i64::from(state.connections));
@@ -240,7 +286,7 @@ pub async fn serve(
         let metrics = state.metrics.as_ref().ok_or_else(|| {
             crate::api::ApiError::NotFound("metrics are off (SLA_METRICS_BIND)".into())
         })?;
-        Ok::<_, crate::api::ApiError>(metrics.render(&state.db)?)
+        metrics.render(&state.db, state.clock.now())
     })
     .await??;
     Ok(HttpResponse::Ok()

@@ -157,3 +157,26 @@ pub fn exposure(
     }
     Ok(out)
 }
+
+/// What every subscription is owed so far in its plan's current month at `now`, in minor units
+/// per currency code (the metrics' exposure gauge).
+pub fn owed_now(
+    conn: &mut DbConnection,
+    now: i64,
+) -> Result<BTreeMap<&'static str, i64>, EvaluateError> {
+    let mut owed = BTreeMap::new();
+    for (period, plans) in current_periods(conn, now)? {
+        let listed = exposure(
+            conn,
+            period,
+            Plans::Only(&plans),
+            now,
+            &Filter::default(),
+            None,
+        )?;
+        for e in listed {
+            *owed.entry(e.currency.code()).or_insert(0) += e.owed_minor;
+        }
+    }
+    Ok(owed)
+}

@@ -87,7 +87,41 @@ fn requests_runs_and_credits_are_counted(app: &TestApp) {
     assert_eq!(app.send("GET", "/metrics", None, None, &[]).status, 404);
 }
 
-crate::both!(with with_metrics; requests_runs_and_credits_are_counted);
+fn at(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .timestamp()
+}
+
+fn exposure_is_a_gauge_at_most_a_minute_old(app: &TestApp) {
+    app.clock.set(at("2026-01-31T12:00:00Z"));
+    crate::statements::worked_example(app);
+    // January is still burning: SPEC §8's month so far, 30.00 USD.
+    has_line(
+        &scrape(app),
+        r#"sla_exposure_owed_minor{currency="USD"} 3000"#,
+    );
+    // Six more hours of outage: U = 100 × (44,520 − 468.5) / 44,520 = 98.9476 % → 25 %, 75.00.
+    let r = app.post(
+        "/v1/incidents",
+        Role::Reporter,
+        &serde_json::json!({"title": "More", "status": "resolved", "windows": [{"component": "api",
+            "severity": "major_outage", "start": "2026-01-20T00:00:00Z", "end": "2026-01-20T06:00:00Z"}]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text);
+    app.clock.set(at("2026-01-31T12:00:59Z"));
+    has_line(
+        &scrape(app),
+        r#"sla_exposure_owed_minor{currency="USD"} 3000"#,
+    );
+    app.clock.set(at("2026-01-31T12:01:00Z"));
+    has_line(
+        &scrape(app),
+        r#"sla_exposure_owed_minor{currency="USD"} 7500"#,
+    );
+}
+
+crate::both!(with with_metrics; requests_runs_and_credits_are_counted, exposure_is_a_gauge_at_most_a_minute_old);
 
 /// Prometheus answers a query: the value of its first result.
 fn query(prometheus: &str, promql: &str) -> Option<f64> {
