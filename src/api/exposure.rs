@@ -90,14 +90,14 @@ fn view(e: &Exposure) -> ExposureView {
 }
 
 /// An amount in currency units, to order amounts of different currencies by their number.
-fn units(minor: i64, currency: Currency) -> Decimal {
+pub(super) fn units(minor: i64, currency: Currency) -> Decimal {
     Decimal::new(minor, currency.exponent())
 }
 
 /// The order of a list, largest first, and its cursor `amount~headroom~period~id`.
-type Key = (Reverse<Decimal>, Decimal, Period, i64);
+pub(super) type Key = (Reverse<Decimal>, Decimal, Period, i64);
 
-fn cursor((Reverse(amount), headroom, period, id): &Key) -> String {
+pub(super) fn cursor((Reverse(amount), headroom, period, id): &Key) -> String {
     format!("{amount}~{headroom}~{period}~{id}")
 }
 
@@ -116,7 +116,7 @@ fn parse_cursor(after: &str) -> Result<Key, ApiError> {
 }
 
 /// Sorts `rows` by `key`, keeps those after the cursor and `limit + 1` of them.
-fn page<T>(
+pub(super) fn page<T>(
     mut rows: Vec<T>,
     key: impl Fn(&T) -> Key,
     list: &Listing<impl Sized>,
@@ -131,6 +131,20 @@ fn page<T>(
         .collect())
 }
 
+/// Two amounts per subscription summed per currency, by code: how many, the first, the second.
+pub(super) fn sums(
+    rows: impl Iterator<Item = (Currency, i64, i64)>,
+) -> Vec<(Currency, usize, i64, i64)> {
+    let mut by: BTreeMap<&'static str, (Currency, usize, i64, i64)> = BTreeMap::new();
+    for (currency, first, second) in rows {
+        let t = by.entry(currency.code()).or_insert((currency, 0, 0, 0));
+        t.1 += 1;
+        t.2 += first;
+        t.3 += second;
+    }
+    by.into_values().collect()
+}
+
 #[derive(Serialize)]
 struct Total {
     currency: Currency,
@@ -139,14 +153,9 @@ struct Total {
 }
 
 fn totals(rows: impl Iterator<Item = (Currency, i64)>) -> Vec<Total> {
-    let mut by: BTreeMap<&'static str, (Currency, usize, i64)> = BTreeMap::new();
-    for (currency, minor) in rows {
-        let t = by.entry(currency.code()).or_insert((currency, 0, 0));
-        t.1 += 1;
-        t.2 += minor;
-    }
-    by.into_values()
-        .map(|(currency, subscriptions, minor)| Total {
+    sums(rows.map(|(currency, minor)| (currency, minor, 0)))
+        .into_iter()
+        .map(|(currency, subscriptions, minor, _)| Total {
             currency,
             subscriptions,
             owed: Money::from_minor(minor, currency).amount(),
@@ -208,11 +217,11 @@ fn all(
 
 /// A row of a list and where it sorts.
 #[derive(Serialize)]
-struct Keyed<V> {
+pub(super) struct Keyed<V> {
     #[serde(skip)]
-    key: Key,
+    pub key: Key,
     #[serde(flatten)]
-    view: V,
+    pub view: V,
 }
 
 #[derive(Serialize)]
@@ -350,19 +359,16 @@ pub async fn incident(
                 (e, without.unwrap_or(0))
             })
             .collect();
-        let mut by: BTreeMap<&'static str, (Currency, usize, i64, i64)> = BTreeMap::new();
-        for (e, without) in &rows {
-            let t = by.entry(e.currency.code()).or_insert((e.currency, 0, 0, 0));
-            t.1 += 1;
-            t.2 += e.owed_minor;
-            t.3 += without;
-        }
+        let by = sums(
+            rows.iter()
+                .map(|(e, without)| (e.currency, e.owed_minor, *without)),
+        );
         let money = |minor: i64, currency| Money::from_minor(minor, currency).amount();
         let answer = Answer {
             as_of: format_instant(now),
             periods: periods.iter().map(|(p, _)| *p).collect(),
             totals: by
-                .into_values()
+                .into_iter()
                 .map(|(currency, subscriptions, with, without)| CostTotal {
                     currency,
                     subscriptions,

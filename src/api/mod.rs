@@ -18,6 +18,7 @@ pub mod observe;
 mod pagination;
 mod plans;
 mod reports;
+mod simulations;
 mod statements;
 mod status;
 mod subscriptions;
@@ -98,6 +99,7 @@ routes! {
     PATCH  "/v1/customers/{external_id}"                Admin  => customers::update,
     GET    "/v1/customers/{external_id}/statement"      Read   => statements::customer_statement,
     GET    "/v1/exposure"                               Read   => exposure::list,
+    POST   "/v1/simulations"                            Read   => simulations::create,
     GET    "/v1/customers/{external_id}/subscriptions"  Read   => subscriptions::list_for_customer,
     POST   "/v1/customers/{external_id}/subscriptions"  Admin  => subscriptions::create,
     GET    "/v1/subscriptions/{id}"                     Read   => subscriptions::get,

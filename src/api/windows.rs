@@ -31,6 +31,15 @@ pub struct WindowPatch {
     customers: Option<Vec<String>>,
 }
 
+/// A change to a stored window, as a simulation takes it: the window's id and the fields to
+/// change, as `PATCH /v1/incidents/{id}/windows/{window_id}` takes them.
+#[derive(Deserialize)]
+pub struct WindowChange {
+    pub id: i64,
+    #[serde(flatten)]
+    pub patch: WindowPatch,
+}
+
 /// Checks a window against the catalog: its component and scoped customers must exist.
 pub fn check_catalog(
     conn: &mut DbConnection,
@@ -83,28 +92,43 @@ pub async fn update_window(
 ) -> Result<HttpResponse, ApiError> {
     let (id, window_id) = path.into_inner();
     let patch = body.value;
-    let start = optional(patch.start.as_deref(), |s| parse_instant("start", s))?;
-    let end = patched(patch.end, |v| parse_instant("end", v))?;
     commit(write, body.fingerprint, move |conn, ctx| {
         let before = load(conn, id)?;
         let current = window_of(conn, id, window_id)?.window;
-        let mut merged = WindowInput {
-            component: patch.component.clone().unwrap_or(current.component.clone()),
-            severity: patch.severity.unwrap_or(current.severity),
-            start: String::new(),
-            end: None,
-            regions: patch.regions.clone().unwrap_or(current.regions.clone()),
-            customers: patch.customers.clone().unwrap_or(current.customers.clone()),
-        };
-        merged.start = format_instant(start.unwrap_or(current.start));
-        merged.end = end.unwrap_or(current.end).map(format_instant);
-        let checked = merged.check("", ctx.now)?;
+        let checked = patch.apply(&current, "", ctx.now)?;
         check_open(before.status, &checked, "end")?;
         check_catalog(conn, &checked, "")?;
         store::update_window(conn, window_id, &checked)?;
         audited(conn, "incident.update_window", id, &before)
     })
     .await
+}
+
+impl WindowPatch {
+    /// `current` with this patch's fields in place of its own, checked at `now` as a new window
+    /// would be; problems name fields after `prefix`.
+    pub fn apply(
+        &self,
+        current: &ImpactWindow,
+        prefix: &str,
+        now: i64,
+    ) -> Result<ImpactWindow, ApiError> {
+        let start = optional(self.start.as_deref(), |s| {
+            parse_instant(&format!("{prefix}start"), s)
+        })?;
+        let end = patched(self.end.clone(), |v| {
+            parse_instant(&format!("{prefix}end"), v)
+        })?;
+        let merged = WindowInput {
+            component: self.component.clone().unwrap_or(current.component.clone()),
+            severity: self.severity.unwrap_or(current.severity),
+            start: format_instant(start.unwrap_or(current.start)),
+            end: end.unwrap_or(current.end).map(format_instant),
+            regions: self.regions.clone().unwrap_or(current.regions.clone()),
+            customers: self.customers.clone().unwrap_or(current.customers.clone()),
+        };
+        Ok(merged.check(prefix, now)?)
+    }
 }
 
 pub async fn delete_window(

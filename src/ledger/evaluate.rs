@@ -1,6 +1,6 @@
 //! Every subscription of a period, evaluated with the plan version in effect for it (SPEC §3–§5).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::db::DbConnection;
@@ -180,7 +180,8 @@ pub struct PeriodInputs {
     month: engine::batch::Month,
 }
 
-/// What to evaluate instead of the stored windows as they are (SPEC §9); never written.
+/// What to evaluate instead of the stored windows and plan versions as they are (SPEC §9);
+/// never written.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
     /// Open windows end at this instant (exposure: now) instead of counting up to the as-of
@@ -188,6 +189,12 @@ pub struct Draft {
     pub open_until: Option<i64>,
     /// Leave out the windows of this incident.
     pub without_incident: Option<i64>,
+    /// Leave out these stored windows.
+    pub remove: HashSet<i64>,
+    /// Count these windows too (a changed window: removed, then added as changed).
+    pub add: Vec<engine::Window>,
+    /// These plan versions in place of the ones in effect for the period.
+    pub plan_versions: HashMap<String, Arc<PlanVersionSpec>>,
 }
 
 impl Draft {
@@ -195,7 +202,9 @@ impl Draft {
         stored
             .into_iter()
             .filter(|w| Some(w.incident_id) != self.without_incident)
+            .filter(|w| !self.remove.contains(&w.id))
             .map(engine::Window::from)
+            .chain(self.add.iter().cloned())
             .filter_map(|w| match self.open_until {
                 Some(now) => w.ended_by(now),
                 None => Some(w),
@@ -226,7 +235,16 @@ impl PeriodInputs {
             Plans::All => catalog::all_versions(conn)?,
             Plans::Only(keys) => catalog::versions_of(conn, keys)?,
         };
-        let in_effect = versions_in_effect(versions, period)?;
+        let mut in_effect = versions_in_effect(versions, period)?;
+        for (plan, spec) in &draft.plan_versions {
+            // A draft has no number yet: 0.
+            let draft = InEffect {
+                version: 0,
+                terms: spec.terms(),
+                spec: Arc::clone(spec),
+            };
+            in_effect.insert(plan.clone(), draft);
+        }
         let mut plan_keys: Vec<String> = in_effect.keys().cloned().collect();
         plan_keys.sort();
         let terms: Vec<Terms> = plan_keys

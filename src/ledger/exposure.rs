@@ -79,6 +79,7 @@ pub fn exposure(
     let draft = Draft {
         open_until: Some(now),
         without_incident,
+        ..Draft::default()
     };
     let plans = match (&filter.plan, plans) {
         (Some(plan), _) => Plans::Only(std::slice::from_ref(plan)),

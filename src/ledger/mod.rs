@@ -10,6 +10,7 @@ pub mod exposure;
 pub mod jobs;
 pub mod lifecycle;
 pub mod run;
+pub mod simulation;
 
 use crate::domain::Invalid;
 

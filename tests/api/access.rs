@@ -17,7 +17,8 @@ fn may(role: Role, method: &str, path: &str) -> bool {
     if path.starts_with("/v1/reports") && path != "/v1/reports/uptime.csv" {
         return matches!(role, Role::Billing | Role::Admin);
     }
-    if method == "GET" {
+    // Reading, and simulating, which writes nothing.
+    if method == "GET" || path == "/v1/simulations" {
         return true;
     }
     if path == "/v1/credit-runs" {

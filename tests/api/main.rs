@@ -26,5 +26,6 @@ mod postgres_tls;
 mod python_client;
 mod reports;
 mod request_ids;
+mod simulations;
 mod spec_edges;
 mod statements;

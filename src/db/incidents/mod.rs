@@ -17,7 +17,7 @@ pub use window_writes::{
 };
 pub use windows::{
     StoredWindow, WindowFilter, component_groups, component_has_windows, overlapping, related_keys,
-    windows_of,
+    windows_by_ids, windows_of,
 };
 
 /// Rows per multi-row INSERT, well under both backends' bound-parameter limits.

@@ -64,6 +64,21 @@ pub fn windows_of(conn: &mut DbConnection, incident_ids: &[i64]) -> QueryResult<
     with_scopes(conn, rows)
 }
 
+/// The windows with these ids (those that exist), by id.
+pub fn windows_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<StoredWindow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        rows.extend(
+            impact_windows::table
+                .filter(impact_windows::id.eq_any(chunk))
+                .order(impact_windows::id)
+                .select(WindowRow::as_select())
+                .load(conn)?,
+        );
+    }
+    with_scopes(conn, rows)
+}
+
 /// What to look for among windows.
 #[derive(Default, Clone)]
 pub struct WindowFilter {

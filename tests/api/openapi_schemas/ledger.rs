@@ -25,6 +25,13 @@ pub fn walk(c: &mut Checker, month: &Month) {
     );
     c.read("/v1/exposure?limit=1", Role::Viewer);
     let incident = c.read("/v1/incidents?limit=1", Role::Viewer)["items"][0]["id"].clone();
+    let simulation = json!({"period": "2026-01", "add_windows": [{"component": "api",
+        "severity": "major_outage", "start": "2026-01-20T00:00:00Z", "end": "2026-01-20T06:00:00Z"}]});
+    let simulated = c.write("POST", "/v1/simulations", Role::Viewer, simulation, 200);
+    assert!(
+        !simulated["items"].as_array().unwrap().is_empty(),
+        "{simulated}"
+    );
     c.read(
         &format!("/v1/incidents/{incident}/exposure?period=2026-01"),
         Role::Viewer,
