@@ -2,7 +2,7 @@
 //! `GET /v1/incidents/{id}/exposure`.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
@@ -197,7 +197,8 @@ fn filter(conn: &mut DbConnection, q: &ExposureQuery) -> Result<Option<Filter>, 
     }))
 }
 
-/// Every period's exposure for `filter`, `without` an incident's windows.
+/// Every period's exposure for `filter`, compared with the same `without` an incident's windows
+/// if asked.
 fn all(
     conn: &mut DbConnection,
     periods: &[PeriodPlans],
@@ -346,17 +347,11 @@ pub async fn incident(
             incident: Some(id),
             ..Filter::default()
         };
-        let costs = all(conn, &periods, now, &with, None)?;
-        let without: HashMap<(Period, i64), i64> =
-            all(conn, &periods, now, &Filter::default(), Some(id))?
-                .into_iter()
-                .map(|e| ((e.period, e.subscription_id), e.owed_minor))
-                .collect();
-        let rows: Vec<(Exposure, i64)> = costs
+        let rows: Vec<(Exposure, i64)> = all(conn, &periods, now, &with, Some(id))?
             .into_iter()
             .map(|e| {
-                let without = without.get(&(e.period, e.subscription_id)).copied();
-                (e, without.unwrap_or(0))
+                let without = e.owed_without_minor.unwrap_or(0);
+                (e, without)
             })
             .collect();
         let by = sums(

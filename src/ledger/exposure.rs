@@ -27,6 +27,8 @@ pub struct Exposure {
     pub currency: Currency,
     /// What the statement would issue: the amount, or 0 when a reason withholds it.
     pub owed_minor: i64,
+    /// The same without an incident's windows, when asked.
+    pub owed_without_minor: Option<i64>,
     pub reason: Option<NoCredit>,
     pub eligible_seconds: i64,
     pub downtime_seconds: Decimal,
@@ -66,26 +68,39 @@ pub fn current_periods(
 }
 
 /// SPEC §9.1 for `period` at `now` over `plans`: every subscription active in it that a window
-/// counts for (impacted time), as `filter` narrows them, unordered. `draft` may leave out an
-/// incident; open windows end at `now`.
+/// counts for (impacted time), as `filter` narrows them, unordered; open windows end at `now`.
+/// With `compare_without`, each also gets what it would be owed without that incident's
+/// windows.
 pub fn exposure(
     conn: &mut DbConnection,
     period: Period,
     plans: Plans<'_>,
     now: i64,
     filter: &Filter,
-    without_incident: Option<i64>,
+    compare_without: Option<i64>,
 ) -> Result<Vec<Exposure>, EvaluateError> {
-    let draft = Draft {
-        open_until: Some(now),
-        without_incident,
-        ..Draft::default()
-    };
     let plans = match (&filter.plan, plans) {
         (Some(plan), _) => Plans::Only(std::slice::from_ref(plan)),
         (None, plans) => plans,
     };
-    let inputs = PeriodInputs::load_draft(conn, period, widest(period).1, plans, &draft)?;
+    let as_of = widest(period).1;
+    let draft = Draft {
+        open_until: Some(now),
+        ..Draft::default()
+    };
+    let inputs = PeriodInputs::load_draft(conn, period, as_of, plans, &draft)?;
+    let without = match compare_without {
+        None => None,
+        Some(incident) => {
+            let draft = Draft {
+                without_incident: Some(incident),
+                ..draft
+            };
+            Some(PeriodInputs::load_draft(
+                conn, period, as_of, plans, &draft,
+            )?)
+        }
+    };
     let incident_windows: Option<HashSet<i64>> = match filter.incident {
         None => None,
         Some(id) => Some(
@@ -95,60 +110,66 @@ pub fn exposure(
                 .collect(),
         ),
     };
-    let mut terms: HashMap<String, Terms> = HashMap::new();
-    let mut out = Vec::new();
-    let mut keep = |e: Evaluated| -> Result<(), EvaluateError> {
+    let listed = |e: &Evaluated| {
         let usage = &e.statement.usage;
-        let listed = usage.impacted_seconds > 0
-            && filter
-                .plan
-                .as_ref()
-                .is_none_or(|p| *p == e.subscription.plan_key)
+        usage.impacted_seconds > 0
             && filter
                 .component
                 .as_ref()
                 .is_none_or(|c| usage.by_component.iter().any(|u| u.component == *c))
             && incident_windows
                 .as_ref()
-                .is_none_or(|ids| usage.window_ids.iter().any(|id| ids.contains(id)));
-        if !listed {
-            return Ok(());
+                .is_none_or(|ids| usage.window_ids.iter().any(|id| ids.contains(id)))
+    };
+    let mut terms: HashMap<String, Terms> = HashMap::new();
+    let mut out = Vec::new();
+    let mut take = |page: Vec<Evaluated>| -> Result<(), EvaluateError> {
+        let page: Vec<Evaluated> = page.into_iter().filter(listed).collect();
+        let owed_without: HashMap<i64, i64> = match &without {
+            None => HashMap::new(),
+            Some(without) => without
+                .evaluate_rows(
+                    page.iter()
+                        .map(|e| (e.subscription.clone(), e.customer.clone()))
+                        .collect(),
+                )?
+                .into_iter()
+                .map(|w| (w.subscription.id, w.statement.issued_minor()))
+                .collect(),
+        };
+        for e in page {
+            let usage = &e.statement.usage;
+            let terms = terms
+                .entry(e.subscription.plan_key.clone())
+                .or_insert_with(|| e.spec.terms());
+            let headrooms =
+                headrooms(terms, usage).map_err(|err| EvaluateError::Engine(err.to_string()))?;
+            let s = &e.statement;
+            out.push(Exposure {
+                subscription_id: e.subscription.id,
+                customer: e.customer.external_id.clone(),
+                plan: e.subscription.plan_key.clone(),
+                plan_version: e.plan_version,
+                period,
+                currency: e.spec.price.currency,
+                owed_minor: s.issued_minor(),
+                owed_without_minor: owed_without.get(&e.subscription.id).copied(),
+                reason: s.reason,
+                eligible_seconds: usage.eligible_seconds,
+                downtime_seconds: usage.downtime_seconds,
+                uptime_percent: s.uptime_display(),
+                headrooms,
+            });
         }
-        let terms = terms
-            .entry(e.subscription.plan_key.clone())
-            .or_insert_with(|| e.spec.terms());
-        let headrooms =
-            headrooms(terms, usage).map_err(|err| EvaluateError::Engine(err.to_string()))?;
-        let s = &e.statement;
-        out.push(Exposure {
-            subscription_id: e.subscription.id,
-            customer: e.customer.external_id.clone(),
-            plan: e.subscription.plan_key.clone(),
-            plan_version: e.plan_version,
-            period,
-            currency: e.spec.price.currency,
-            owed_minor: s.issued_minor(),
-            reason: s.reason,
-            eligible_seconds: usage.eligible_seconds,
-            downtime_seconds: usage.downtime_seconds,
-            uptime_percent: s.uptime_display(),
-            headrooms,
-        });
         Ok(())
     };
     match filter.customer {
-        Some(customer) => {
-            for e in inputs.evaluate(conn, Scope::Customer(customer))?.0 {
-                keep(e)?;
-            }
-        }
+        Some(customer) => take(inputs.evaluate(conn, Scope::Customer(customer))?.0)?,
         None => {
             let mut after = 0;
             loop {
                 let (page, last) = inputs.evaluate(conn, Scope::IdPage { after, limit: PAGE })?;
-                for e in page {
-                    keep(e)?;
-                }
+                take(page)?;
                 match last {
                     Some(last) => after = last.id,
                     None => break,
