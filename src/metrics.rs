@@ -226,7 +226,16 @@ impl Metrics {
         if at.is_some_and(|at| now - at < EXPOSURE_MAX_AGE_SECONDS) {
             return Ok(());
         }
-        let owed = crate::ledger::exposure::owed_now(&mut *db.conn()?, now)?;
+        // A failure keeps the last figures until the next minute rather than failing every
+        // scrape (the credits and the pool are still worth reading).
+        *at = Some(now);
+        let owed = match crate::ledger::exposure::owed_now(&mut *db.conn()?, now) {
+            Ok(owed) => owed,
+            Err(e) => {
+                tracing::error!(error = %e, "the exposure gauge could not be computed");
+                return Ok(());
+            }
+        };
         self.exposure.clear();
         for (currency, minor) in owed {
             self.exposure
@@ -235,7 +244,6 @@ impl Metrics {
                 })
                 .set(minor);
         }
-        *at = Some(now);
         Ok(())
     }
 

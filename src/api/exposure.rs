@@ -94,41 +94,62 @@ pub(super) fn units(minor: i64, currency: Currency) -> Decimal {
     Decimal::new(minor, currency.exponent())
 }
 
-/// The order of a list, largest first, and its cursor `amount~headroom~period~id`.
+/// The order of a list computed in memory, largest first.
 pub(super) type Key = (Reverse<Decimal>, Decimal, Period, i64);
 
-pub(super) fn cursor((Reverse(amount), headroom, period, id): &Key) -> String {
-    format!("{amount}~{headroom}~{period}~{id}")
+/// Where such a list resumes: after the last key of the page before, computed as of the same
+/// instant as that page (open windows keep counting; pages computed at different instants would
+/// skip or repeat rows). Its cursor is `amount~headroom~period~id~instant`.
+pub(super) struct Resume {
+    after: Option<Key>,
+    limit: i64,
+    /// The instant to compute at: the first page's request time.
+    pub now: i64,
 }
 
-fn parse_cursor(after: &str) -> Result<Key, ApiError> {
-    let invalid = || ApiError::invalid("after", "is not a cursor this list gave out");
-    let parts: Vec<&str> = after.split('~').collect();
-    let [amount, headroom, period, id] = parts[..] else {
-        return Err(invalid());
-    };
-    Ok((
-        Reverse(amount.parse().map_err(|_| invalid())?),
-        headroom.parse().map_err(|_| invalid())?,
-        Period::parse(period).map_err(|_| invalid())?,
-        id.parse().map_err(|_| invalid())?,
-    ))
-}
+impl Resume {
+    pub fn of(list: &Listing<impl Sized>, req: &HttpRequest) -> Result<Resume, ApiError> {
+        let (limit, after) = list.page();
+        let Some(after) = after else {
+            return Ok(Resume {
+                after: None,
+                limit,
+                now: request_time(req),
+            });
+        };
+        let invalid = || ApiError::invalid("after", "is not a cursor this list gave out");
+        let parts: Vec<&str> = after.split('~').collect();
+        let [amount, headroom, period, id, now] = parts[..] else {
+            return Err(invalid());
+        };
+        let now: i64 = now.parse().map_err(|_| invalid())?;
+        if now > request_time(req) {
+            return Err(invalid());
+        }
+        Ok(Resume {
+            after: Some((
+                Reverse(amount.parse().map_err(|_| invalid())?),
+                headroom.parse().map_err(|_| invalid())?,
+                Period::parse(period).map_err(|_| invalid())?,
+                id.parse().map_err(|_| invalid())?,
+            )),
+            limit,
+            now,
+        })
+    }
 
-/// Sorts `rows` by `key`, keeps those after the cursor and `limit + 1` of them.
-pub(super) fn page<T>(
-    mut rows: Vec<T>,
-    key: impl Fn(&T) -> Key,
-    list: &Listing<impl Sized>,
-) -> Result<Vec<T>, ApiError> {
-    let (limit, after) = list.page();
-    let after = after.map(parse_cursor).transpose()?;
-    rows.sort_by_cached_key(&key);
-    Ok(rows
-        .into_iter()
-        .filter(|r| after.as_ref().is_none_or(|a| key(r) > *a))
-        .take(limit as usize + 1)
-        .collect())
+    /// Sorts `rows` by `key` and keeps those after the cursor, `limit + 1` of them.
+    pub fn page<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> Key) -> Vec<T> {
+        rows.sort_by_cached_key(&key);
+        rows.into_iter()
+            .filter(|r| self.after.as_ref().is_none_or(|a| key(r) > *a))
+            .take(self.limit as usize + 1)
+            .collect()
+    }
+
+    pub fn cursor(&self, (Reverse(amount), headroom, period, id): &Key) -> String {
+        format!("{amount}~{headroom}~{period}~{id}~{}", self.now)
+    }
 }
 
 /// Two amounts per subscription summed per currency, by code: how many, the first, the second.
@@ -284,17 +305,19 @@ pub async fn list(
     req: HttpRequest,
     list: Listing<ExposureQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = request_time(&req);
+    let resume = Resume::of(&list, &req)?;
+    let now = resume.now;
     let q = list.filters.clone();
     let (rows, answer) = read(&state, move |conn| compute(conn, &q, now)).await?;
-    let items = page(rows, key, &list)?
+    let items = resume
+        .page(rows, key)
         .iter()
         .map(|e| Keyed {
             key: key(e),
             view: view(e),
         })
         .collect();
-    Ok(list.answer_with(items, |i: &Keyed<_>| cursor(&i.key), answer))
+    Ok(list.answer_with(items, |i: &Keyed<_>| resume.cursor(&i.key), answer))
 }
 
 #[derive(Deserialize, Clone)]
@@ -333,7 +356,8 @@ pub async fn incident(
     id: web::Path<i64>,
     list: Listing<IncidentExposureQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = request_time(&req);
+    let resume = Resume::of(&list, &req)?;
+    let now = resume.now;
     let id = id.into_inner();
     let period = optional(list.filters.period.as_deref(), |p| {
         parse_period("period", p)
@@ -384,7 +408,8 @@ pub async fn incident(
             e.subscription_id,
         )
     };
-    let items = page(rows, key, &list)?
+    let items = resume
+        .page(rows, key)
         .iter()
         .map(|row| {
             let (e, without) = row;
@@ -403,5 +428,5 @@ pub async fn incident(
             }
         })
         .collect();
-    Ok(list.answer_with(items, |i: &Keyed<_>| cursor(&i.key), answer))
+    Ok(list.answer_with(items, |i: &Keyed<_>| resume.cursor(&i.key), answer))
 }

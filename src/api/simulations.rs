@@ -9,15 +9,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::exposure::{Keyed, cursor, page, sums, units};
+use super::exposure::{Keyed, Resume, sums, units};
 use super::extract::JsonBody;
 use super::pagination::{Listing, NoFilters};
-use super::windows::{WindowChange, check_catalog};
-use super::write::{read, request_time};
+use super::windows::{WindowChange, check_catalog, check_open};
+use super::write::read;
 use super::{ApiError, AppState};
 use crate::db::{DbConnection, catalog, customers, incidents};
 use crate::domain::incident::{ImpactWindow, WindowInput};
-use crate::domain::plan::VersionInput;
+use crate::domain::plan::{VersionInput, same_currency};
 use crate::domain::{Currency, Money, format_instant, parse_period};
 use crate::engine::{self, Period};
 use crate::ledger::evaluate::Draft;
@@ -88,7 +88,12 @@ fn engine_window(
 }
 
 /// The body's changes, checked as the requests making them would be (windows at `now`).
-fn draft(conn: &mut DbConnection, body: SimulationBody, now: i64) -> Result<Draft, ApiError> {
+fn draft(
+    conn: &mut DbConnection,
+    body: SimulationBody,
+    period: Period,
+    now: i64,
+) -> Result<Draft, ApiError> {
     let mut draft = Draft::default();
     // Draft windows have no id yet: -1, -2, … (stored ids are positive).
     let mut next_id = -1;
@@ -105,23 +110,26 @@ fn draft(conn: &mut DbConnection, body: SimulationBody, now: i64) -> Result<Draf
         .chain(body.change_windows.iter().map(|c| &c.id))
         .copied()
         .collect();
-    let stored: HashMap<i64, ImpactWindow> = incidents::windows_by_ids(conn, &named)?
+    let stored: HashMap<i64, (i64, ImpactWindow)> = incidents::windows_by_ids(conn, &named)?
         .into_iter()
-        .map(|w| (w.id, w.window))
+        .map(|w| (w.id, (w.incident_id, w.window)))
         .collect();
     for (i, id) in body.remove_window_ids.iter().enumerate() {
+        let field = format!("remove_window_ids[{i}]");
         if !stored.contains_key(id) {
+            return Err(ApiError::invalid(field, format!("no window {id}")));
+        }
+        if !draft.remove.insert(*id) {
             return Err(ApiError::invalid(
-                format!("remove_window_ids[{i}]"),
-                format!("no window {id}"),
+                field,
+                format!("window {id} is listed twice"),
             ));
         }
-        draft.remove.insert(*id);
     }
     let mut changed = HashSet::new();
     for (i, change) in body.change_windows.iter().enumerate() {
         let prefix = format!("change_windows[{i}].");
-        let Some(current) = stored.get(&change.id) else {
+        let Some((incident, current)) = stored.get(&change.id) else {
             return Err(ApiError::invalid(
                 format!("{prefix}id"),
                 format!("no window {}", change.id),
@@ -133,20 +141,35 @@ fn draft(conn: &mut DbConnection, body: SimulationBody, now: i64) -> Result<Draf
                 format!("window {} is already removed or changed", change.id),
             ));
         }
-        let w = change.patch.apply(current, &prefix, now)?;
+        let w = change.patch().apply(current, &prefix, now)?;
+        let status = incidents::find_incident(conn, *incident)?
+            .map(|i| i.status)
+            .ok_or_else(|| ApiError::NotFound(format!("no incident {incident}")))?;
+        check_open(status, &w, &format!("{prefix}end"))?;
         check_catalog(conn, &w, &prefix)?;
         draft.add.push(engine_window(conn, change.id, w)?);
     }
     draft.remove.extend(changed);
     for (plan, input) in body.plan_versions {
         let prefix = format!("plan_versions.{plan}.");
-        if catalog::find_plan(conn, &plan)?.is_none() {
+        let latest = catalog::versions_of(conn, std::slice::from_ref(&plan))?
+            .pop()
+            .ok_or_else(|| {
+                ApiError::invalid(format!("plan_versions.{plan}"), format!("no plan `{plan}`"))
+            })?;
+        let spec = input.validate(&prefix)?;
+        if spec.effective_from > period {
             return Err(ApiError::invalid(
-                format!("plan_versions.{plan}"),
-                format!("no plan `{plan}`"),
+                format!("{prefix}effective_from"),
+                format!("must be {period} or earlier: a later version is not in effect then"),
             ));
         }
-        let spec = input.validate(&prefix)?;
+        // Fee overrides and ledger lines are in the plan's currency; it does not change.
+        same_currency(
+            &format!("{prefix}price"),
+            spec.price,
+            latest.version.currency,
+        )?;
         let unknown = catalog::unknown_components(conn, &spec.components)?;
         if let Some(first) = unknown.first() {
             return Err(ApiError::invalid(
@@ -166,7 +189,7 @@ pub fn run(
     now: i64,
 ) -> Result<(Period, Vec<Simulated>), ApiError> {
     let period = parse_period("period", &body.period)?;
-    let draft = draft(conn, body, now)?;
+    let draft = draft(conn, body, period, now)?;
     Ok((period, simulate(conn, period, now, &draft)?))
 }
 
@@ -178,7 +201,8 @@ pub async fn create(
     list: Listing<NoFilters>,
     body: JsonBody<SimulationBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = request_time(&req);
+    let resume = Resume::of(&list, &req)?;
+    let now = resume.now;
     let body = body.value;
     let (period, lines) = read(&state, move |conn| run(conn, body, now)).await?;
     let by = sums(
@@ -210,7 +234,8 @@ pub async fn create(
             s.subscription_id,
         )
     };
-    let items = page(lines, key, &list)?
+    let items = resume
+        .page(lines, key)
         .into_iter()
         .map(|s| {
             let money = |minor| Money::from_minor(minor, s.currency);
@@ -227,5 +252,5 @@ pub async fn create(
             }
         })
         .collect();
-    Ok(list.answer_with(items, |i: &Keyed<_>| cursor(&i.key), answer))
+    Ok(list.answer_with(items, |i: &Keyed<_>| resume.cursor(&i.key), answer))
 }

@@ -32,12 +32,37 @@ pub struct WindowPatch {
 }
 
 /// A change to a stored window, as a simulation takes it: the window's id and the fields to
-/// change, as `PATCH /v1/incidents/{id}/windows/{window_id}` takes them.
+/// change, as `PATCH /v1/incidents/{id}/windows/{window_id}` takes them (serde's `flatten`
+/// would let unknown fields through).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WindowChange {
     pub id: i64,
-    #[serde(flatten)]
-    pub patch: WindowPatch,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    component: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    severity: Option<Severity>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    start: Option<String>,
+    #[serde(default, deserialize_with = "super::extract::nullable")]
+    end: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    regions: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::extract::present")]
+    customers: Option<Vec<String>>,
+}
+
+impl WindowChange {
+    pub fn patch(&self) -> WindowPatch {
+        WindowPatch {
+            component: self.component.clone(),
+            severity: self.severity,
+            start: self.start.clone(),
+            end: self.end.clone(),
+            regions: self.regions.clone(),
+            customers: self.customers.clone(),
+        }
+    }
 }
 
 /// Checks a window against the catalog: its component and scoped customers must exist.

@@ -1,6 +1,8 @@
 //! How a statement's numbers arose (SPEC §9.4): read from the same pieces of the measured span,
 //! by the same code, as the statement itself (`uptime::Measured`, `statement::finish`).
 
+use std::collections::HashSet;
+
 use rust_decimal::Decimal;
 
 use super::applicability::{Groups, Subscriber, Window};
@@ -116,13 +118,13 @@ pub fn explain(
     let usage = measured.usage(rules.min_downtime);
     let statement = finish(period, period_span, subscriber, usage, &rules);
 
-    let counted = |id: i64| {
-        measured
-            .outages
-            .iter()
-            .zip(&measured.contributed)
-            .any(|(o, c)| o.id == id && *c)
-    };
+    let counted: HashSet<i64> = measured
+        .outages
+        .iter()
+        .zip(&measured.contributed)
+        .filter(|(_, c)| **c)
+        .map(|(o, _)| o.id)
+        .collect();
     let mut clipped: Vec<Clipped> = applicable
         .iter()
         .filter_map(|w| {
@@ -132,7 +134,7 @@ pub fn explain(
                 id: w.id,
                 component: w.component.clone(),
                 severity: w.severity,
-                counted: weight.is_some() && counted(w.id),
+                counted: weight.is_some() && counted.contains(&w.id),
                 weight,
                 span,
             })

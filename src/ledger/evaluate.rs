@@ -50,7 +50,7 @@ pub(super) struct InEffect {
 
 /// The version of each plan in effect for `period`: the latest `effective_from <= period`.
 pub(super) fn versions_in_effect(
-    all: Vec<VersionWithComponents>,
+    all: &[VersionWithComponents],
     period: Period,
 ) -> Result<HashMap<String, InEffect>, EvaluateError> {
     let mut in_effect = HashMap::new();
@@ -104,7 +104,7 @@ pub fn bounds(
     conn: &mut DbConnection,
     period: Period,
 ) -> Result<Option<(i64, i64)>, EvaluateError> {
-    let in_effect = versions_in_effect(catalog::all_versions(conn)?, period)?;
+    let in_effect = versions_in_effect(&catalog::all_versions(conn)?, period)?;
     Ok(bounds_of(period, in_effect.values().map(|v| &v.terms)))
 }
 
@@ -235,7 +235,7 @@ impl PeriodInputs {
             Plans::All => catalog::all_versions(conn)?,
             Plans::Only(keys) => catalog::versions_of(conn, keys)?,
         };
-        let mut in_effect = versions_in_effect(versions, period)?;
+        let mut in_effect = versions_in_effect(&versions, period)?;
         for (plan, spec) in &draft.plan_versions {
             // A draft has no number yet: 0.
             let draft = InEffect {

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rust_decimal::Decimal;
 
 use super::evaluate::{
-    Draft, EvaluateError, Evaluated, PeriodInputs, Plans, Scope, versions_in_effect, widest,
+    Draft, EvaluateError, Evaluated, LATEST_ZONE_OFFSET, PeriodInputs, Plans, Scope,
+    versions_in_effect, widest,
 };
 use crate::db::incidents;
 use crate::db::{DbConnection, catalog};
@@ -50,16 +51,25 @@ pub struct Filter {
 }
 
 /// The period exposure is computed for when none is asked: for each plan, the month containing
-/// `now` in the time zone of its version in effect then. Plans by period.
+/// `now` in the time zone of its version in effect for that month. Plans by period.
 pub fn current_periods(
     conn: &mut DbConnection,
     now: i64,
 ) -> Result<BTreeMap<Period, Vec<String>>, EvaluateError> {
-    let utc = Period::containing(now, chrono_tz::UTC);
+    let versions = catalog::all_versions(conn)?;
+    // Every zone is within a day of UTC: the month containing now somewhere is one of these.
+    let mut candidates: Vec<Period> = [-LATEST_ZONE_OFFSET, 0, LATEST_ZONE_OFFSET]
+        .iter()
+        .map(|offset| Period::containing(now + offset, chrono_tz::UTC))
+        .collect();
+    candidates.dedup();
     let mut periods: BTreeMap<Period, Vec<String>> = BTreeMap::new();
-    for (plan, version) in versions_in_effect(catalog::all_versions(conn)?, utc)? {
-        let period = Period::containing(now, version.terms.timezone);
-        periods.entry(period).or_default().push(plan);
+    for candidate in candidates {
+        for (plan, version) in versions_in_effect(&versions, candidate)? {
+            if Period::containing(now, version.terms.timezone) == candidate {
+                periods.entry(candidate).or_default().push(plan);
+            }
+        }
     }
     for plans in periods.values_mut() {
         plans.sort();
@@ -80,6 +90,8 @@ pub fn exposure(
     compare_without: Option<i64>,
 ) -> Result<Vec<Exposure>, EvaluateError> {
     let plans = match (&filter.plan, plans) {
+        // Not a plan of this period (another zone's current month is another period).
+        (Some(plan), Plans::Only(keys)) if !keys.contains(plan) => return Ok(Vec::new()),
         (Some(plan), _) => Plans::Only(std::slice::from_ref(plan)),
         (None, plans) => plans,
     };

@@ -226,6 +226,15 @@ fn bad_exposure_requests(app: &TestApp) {
         Some("incident"),
     );
     assert_problem(&app.get("/v1/exposure?colour=red", Role::Viewer), 400, None);
+    // A cursor of a later instant than now was not given out.
+    assert_problem(
+        &app.get(
+            "/v1/exposure?after=30~-1~2026-01~1~99999999999",
+            Role::Viewer,
+        ),
+        422,
+        Some("after"),
+    );
     assert_problem(
         &app.get("/v1/exposure?after=nonsense", Role::Viewer),
         422,
@@ -243,7 +252,50 @@ fn bad_exposure_requests(app: &TestApp) {
     );
 }
 
+fn each_plan_in_its_own_current_month(app: &TestApp) {
+    worked_example(app);
+    // On 31 January at 12:00 UTC it is already 1 February 02:00 in Kiritimati (UTC+14), where
+    // a plan whose first version starts in February is in its current month.
+    app.clock.set(at("2026-01-31T12:00:00Z"));
+    app.create(
+        "/v1/plans",
+        json!({"key": "kiri", "name": "Kiritimati", "version": {
+            "effective_from": "2026-02", "price": {"amount": "100.00", "currency": "USD"},
+            "sla_target_percent": "99.9", "timezone": "Pacific/Kiritimati"}}),
+    );
+    app.customer("islands", None);
+    app.create(
+        "/v1/customers/islands/subscriptions",
+        json!({"plan": "kiri", "start": "2026-01-31T10:00:00Z"}),
+    );
+    incident(
+        app,
+        "Early February",
+        json!([{"component": "api", "severity": "major_outage", "start": "2026-01-31T10:00:00Z",
+            "end": "2026-01-31T11:00:00Z"}]),
+    );
+    let body = get(app, "/v1/exposure");
+    assert_eq!(body["periods"], json!(["2026-01", "2026-02"]));
+    let periods: Vec<(&str, &str)> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["customer"].as_str().unwrap(),
+                i["period"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(periods.contains(&("acme", "2026-01")), "{periods:?}");
+    assert!(periods.contains(&("islands", "2026-02")), "{periods:?}");
+    // Filtered by plan, each plan is listed in its own month only.
+    let kiri = get(app, "/v1/exposure?plan=kiri");
+    assert_eq!(kiri["items"].as_array().unwrap().len(), 1, "{kiri}");
+}
+
 crate::both!(
+    each_plan_in_its_own_current_month,
     spec_worked_headroom_through_http,
     an_ongoing_outage_counts_up_to_now_over_the_whole_month,
     exposure_of_an_ended_period_is_the_statement,

@@ -253,6 +253,39 @@ fn bad_simulations(app: &TestApp) {
         422,
         Some("plan_versions.pro.sla_target_percent"),
     );
+    // As `POST /v1/plans/{key}/versions` would refuse them: another currency, and a version not
+    // in effect in the period simulated.
+    let version = |from: &str, currency: &str| {
+        json!({"period": "2026-01", "plan_versions": {"pro": {"effective_from": from,
+            "price": {"amount": "1.00", "currency": currency}, "sla_target_percent": "99.9"}}})
+    };
+    problem(
+        version("2026-01", "EUR"),
+        422,
+        Some("plan_versions.pro.price.currency"),
+    );
+    problem(
+        version("2026-02", "USD"),
+        422,
+        Some("plan_versions.pro.effective_from"),
+    );
+    // As PATCH would: a resolved incident's window cannot be reopened; unknown fields are 400.
+    let change = |fields: Value| json!({"period": "2026-01", "change_windows": [fields]});
+    problem(
+        change(json!({"id": ids[1], "end": null})),
+        422,
+        Some("change_windows[0].end"),
+    );
+    problem(
+        change(json!({"id": ids[1], "ned": "2026-01-01T00:00:00Z"})),
+        400,
+        None,
+    );
+    problem(
+        json!({"period": "2026-01", "remove_window_ids": [ids[1], ids[1]]}),
+        422,
+        Some("remove_window_ids[1]"),
+    );
 }
 
 crate::both!(
