@@ -10,6 +10,7 @@ pub mod domain;
 pub mod engine;
 pub mod export;
 pub mod import;
+pub mod ingest;
 pub mod ledger;
 pub mod metrics;
 pub mod startup;

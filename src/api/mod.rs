@@ -14,6 +14,7 @@ pub mod extract;
 mod health;
 mod imports;
 mod incidents;
+mod ingest;
 pub mod observe;
 mod pagination;
 mod plans;
@@ -114,6 +115,12 @@ routes! {
     PATCH  "/v1/incidents/{id}/windows/{window_id}"     Incidents => windows::update_window,
     DELETE "/v1/incidents/{id}/windows/{window_id}"     Incidents => windows::delete_window,
     POST   "/v1/imports/statuspage"                     Incidents => imports::statuspage,
+    POST   "/v1/ingest/alertmanager"                    Incidents => ingest::alertmanager,
+    GET    "/v1/ingest/rules"                           Read      => ingest::list_rules,
+    POST   "/v1/ingest/rules"                           Admin     => ingest::create_rule,
+    DELETE "/v1/ingest/rules/{id}"                      Admin     => ingest::delete_rule,
+    GET    "/v1/ingest/unmatched"                       Read      => ingest::unmatched,
+    POST   "/v1/ingest/unmatched/{id}/replay"           Incidents => ingest::replay,
     POST   "/v1/credit-runs"                            Billing   => credit_runs::create,
     GET    "/v1/credit-runs"                            Read      => credit_runs::list,
     GET    "/v1/credit-runs/{id}"                       Read      => credit_runs::get,

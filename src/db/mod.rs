@@ -9,6 +9,7 @@ pub mod customers;
 mod deadline;
 pub mod idempotency;
 pub mod incidents;
+pub mod ingest;
 mod migrations;
 pub mod revision;
 pub mod schema;

@@ -111,6 +111,36 @@ diesel::table! {
         severity -> Text,
         start_at -> BigInt,
         end_at -> Nullable<BigInt>,
+        source -> Nullable<Text>,
+        source_ref -> Nullable<Text>,
+        notification_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    ingest_rules (id) {
+        id -> BigInt,
+        source -> Text,
+        component_label -> Nullable<Text>,
+        component -> Nullable<Text>,
+        severity_label -> Text,
+        severities -> Text,
+        region_label -> Nullable<Text>,
+        customer_label -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    ingest_notifications (id) {
+        id -> BigInt,
+        source -> Text,
+        key -> Text,
+        received_at -> BigInt,
+        body -> Text,
+        state -> Text,
+        problem -> Nullable<Text>,
+        incident_id -> Nullable<BigInt>,
     }
 }
 
@@ -201,6 +231,8 @@ diesel::joinable!(plan_version_components -> plan_versions (plan_version_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    ingest_rules,
+    ingest_notifications,
     components,
     plans,
     plan_versions,

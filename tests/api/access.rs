@@ -21,6 +21,12 @@ fn may(role: Role, method: &str, path: &str) -> bool {
     if method == "GET" || path == "/v1/simulations" {
         return true;
     }
+    if path.starts_with("/v1/ingest/rules") {
+        return role == Role::Admin;
+    }
+    if path.starts_with("/v1/ingest") {
+        return matches!(role, Role::Reporter | Role::Admin);
+    }
     if path == "/v1/credit-runs" {
         return matches!(role, Role::Billing | Role::Admin);
     }

@@ -17,6 +17,7 @@ mod hardening;
 mod idempotency;
 mod imports;
 mod incidents;
+mod ingest;
 mod logs;
 mod metrics;
 mod migrations;

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod check;
+mod ingest;
 mod ledger;
 
 use std::collections::BTreeSet;
@@ -18,6 +19,7 @@ fn a_month_of_answers_matches_openapi(app: &TestApp) {
     let mut c = Checker::new(app);
     let month = catalog::walk(&mut c);
     ledger::walk(&mut c, &month);
+    ingest::walk(&mut c);
     errors(&mut c);
     c.assert_all_match();
 

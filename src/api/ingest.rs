@@ -1,0 +1,431 @@
+//! `/v1/ingest`: notifications from monitoring turned into impact windows (docs/ingest.md).
+//! Rules say how; every notification is kept once; one no rule matches waits to be replayed.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::ApiError;
+use super::extract::JsonBody;
+use super::incidents::load;
+use super::pagination::{Listing, NoFilters};
+use super::write::{Changed, Write, commit, commit_bodiless};
+use crate::db::audit::{AuditEntry, snapshot};
+use crate::db::incidents::{self, IncidentChanges, IncidentFields};
+use crate::db::ingest::{self as store, NewNotification, NewRule, Notification, RuleRow};
+use crate::db::{DbConnection, catalog, customers};
+use crate::domain::format_instant;
+use crate::domain::incident::{ImpactWindow, IncidentStatus};
+use crate::engine::Severity;
+use crate::ingest::alertmanager::{
+    self, Checked, Delivery, Received, Step, check_alert, check_delivery, incident_external_id,
+};
+use crate::ingest::rules::{ComponentFrom, Matched, Rule, RuleInput, Source};
+
+const ALERTMANAGER: &str = Source::Alertmanager.as_str();
+
+/// An outage window may not start more than this far in the future (SPEC §2).
+const FUTURE_SLACK: i64 = 5 * 60;
+
+#[derive(Serialize)]
+struct RuleView {
+    id: i64,
+    #[serde(flatten)]
+    rule: Value,
+    created_at: String,
+}
+
+fn rule_of(row: &RuleRow) -> Result<Rule, ApiError> {
+    let input = RuleInput {
+        source: row.source.clone(),
+        component_label: row.component_label.clone(),
+        component: row.component.clone(),
+        severity_label: row.severity_label.clone(),
+        severities: serde_json::from_str(&row.severities).map_err(ApiError::internal)?,
+        region_label: row.region_label.clone(),
+        customer_label: row.customer_label.clone(),
+    };
+    Ok(input.check()?)
+}
+
+fn rule_view(row: &RuleRow) -> Result<RuleView, ApiError> {
+    let rule = rule_of(row)?;
+    let (component_label, component) = match &rule.component {
+        ComponentFrom::Label(l) => (Some(l.clone()), None),
+        ComponentFrom::Fixed(c) => (None, Some(c.clone())),
+    };
+    Ok(RuleView {
+        id: row.id,
+        rule: json!({
+            "source": rule.source, "component_label": component_label, "component": component,
+            "severity_label": rule.severity_label, "severities": rule.severities,
+            "region_label": rule.region_label, "customer_label": rule.customer_label,
+        }),
+        created_at: format_instant(row.created_at),
+    })
+}
+
+/// `POST /v1/ingest/rules` (admin).
+pub async fn create_rule(
+    write: Write,
+    body: JsonBody<RuleInput>,
+) -> Result<HttpResponse, ApiError> {
+    let rule = body.value.check()?;
+    commit(write, body.fingerprint, move |conn, ctx| {
+        if let ComponentFrom::Fixed(key) = &rule.component
+            && catalog::find_component(conn, key)?.is_none()
+        {
+            return Err(ApiError::invalid(
+                "component",
+                format!("no component `{key}`"),
+            ));
+        }
+        let (component_label, component) = match &rule.component {
+            ComponentFrom::Label(l) => (Some(l.as_str()), None),
+            ComponentFrom::Fixed(c) => (None, Some(c.as_str())),
+        };
+        let severities = serde_json::to_string(&rule.severities).map_err(ApiError::internal)?;
+        let id = store::insert_rule(
+            conn,
+            &NewRule {
+                source: rule.source.as_str(),
+                component_label,
+                component,
+                severity_label: &rule.severity_label,
+                severities: &severities,
+                region_label: rule.region_label.as_deref(),
+                customer_label: rule.customer_label.as_deref(),
+                created_at: ctx.now,
+            },
+        )?;
+        let row = store::find_rule(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no rule {id}")))?;
+        let view = snapshot(&rule_view(&row)?);
+        Ok(Changed::created("ingest_rule.create", id, view))
+    })
+    .await
+}
+
+/// `GET /v1/ingest/rules`: every rule, oldest (first tried) first.
+pub async fn list_rules(list: Listing<NoFilters>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let load = move |conn: &mut DbConnection, limit| {
+        store::list_rules(conn, after, limit)?
+            .iter()
+            .map(rule_view)
+            .collect::<Result<Vec<_>, _>>()
+    };
+    list.answer(load, |r: &RuleView| r.id.to_string()).await
+}
+
+/// `DELETE /v1/ingest/rules/{id}` (admin).
+pub async fn delete_rule(write: Write, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    commit_bodiless(write, move |conn, _| {
+        let row = store::find_rule(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no rule {id}")))?;
+        let before = snapshot(&rule_view(&row)?);
+        store::delete_rule(conn, id)?;
+        let body = json!({ "deleted": id });
+        Ok(Changed::deleted("ingest_rule.delete", id, before, body))
+    })
+    .await
+}
+
+/// The rule that makes a window of `alert`'s labels: the first that applies and names an existing
+/// component and customer. Otherwise why none does.
+fn matched(
+    conn: &mut DbConnection,
+    rules: &[Rule],
+    alert: &Checked,
+    now: i64,
+) -> Result<Result<Matched, String>, ApiError> {
+    let mut problem = "no rule matches its labels".to_owned();
+    for rule in rules {
+        let Some(m) = rule.apply(&alert.labels) else {
+            continue;
+        };
+        if catalog::find_component(conn, &m.component)?.is_none() {
+            problem = format!("no component `{}`", m.component);
+            continue;
+        }
+        if let Some(c) = m.customers.first()
+            && customers::find_customer(conn, c)?.is_none()
+        {
+            problem = format!("no customer `{c}`");
+            continue;
+        }
+        if m.severity != Severity::Maintenance && alert.start > now + FUTURE_SLACK {
+            return Ok(Err("it starts more than 5 minutes in the future".into()));
+        }
+        return Ok(Ok(m));
+    }
+    Ok(Err(problem))
+}
+
+/// The incident of one alert group, found or created when a window needs it.
+struct Group {
+    external_id: String,
+    title: String,
+    /// The incident and how it looked before this request (none: created now).
+    incident: Option<(i64, Option<Value>)>,
+}
+
+impl Group {
+    fn new(group_key: &str, title: String) -> Group {
+        Group {
+            external_id: incident_external_id(group_key),
+            title,
+            incident: None,
+        }
+    }
+
+    fn incident(&mut self, conn: &mut DbConnection, now: i64) -> Result<i64, ApiError> {
+        if let Some((id, _)) = self.incident {
+            return Ok(id);
+        }
+        let found =
+            incidents::incidents_by_external_id(conn, std::slice::from_ref(&self.external_id))?;
+        let (id, before) = match found.get(&self.external_id) {
+            Some(incident) => (incident.id, Some(snapshot(&load(conn, incident.id)?))),
+            None => {
+                let fields = IncidentFields {
+                    title: &self.title,
+                    status: IncidentStatus::Investigating,
+                    external_id: Some(&self.external_id),
+                    created_at: now,
+                    updated_at: now,
+                };
+                (incidents::insert_incident(conn, &fields)?, None)
+            }
+        };
+        self.incident = Some((id, before));
+        Ok(id)
+    }
+
+    /// Sets the incident's status from its windows (resolved when none is open) and says what
+    /// changed, for the audit log.
+    fn finish(self, conn: &mut DbConnection, now: i64) -> Result<Option<AuditEntry>, ApiError> {
+        let Some((id, before)) = self.incident else {
+            return Ok(None);
+        };
+        let open = incidents::windows_of(conn, &[id])?
+            .iter()
+            .any(|w| w.window.end.is_none());
+        let stored = incidents::find_incident(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
+        let status = match (open, stored.status) {
+            (false, _) => IncidentStatus::Resolved,
+            (true, s) if s.is_closed() => IncidentStatus::Investigating,
+            (true, s) => s,
+        };
+        let changes = IncidentChanges {
+            title: &stored.title,
+            status,
+            external_id: stored.external_id.as_deref(),
+            updated_at: now,
+        };
+        incidents::update_incident(conn, id, &changes)?;
+        let after = snapshot(&load(conn, id)?);
+        Ok(Some(match before {
+            None => AuditEntry::new("incident.create", id, None, Some(after)),
+            Some(before) => AuditEntry::new("incident.ingest", id, Some(before), Some(after)),
+        }))
+    }
+}
+
+/// Applies one matched alert to its group's incident; `notification` names where it came from.
+fn apply(
+    conn: &mut DbConnection,
+    group: &mut Group,
+    alert: &Checked,
+    m: Matched,
+    notification: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let windows = store::sourced_windows(conn, ALERTMANAGER, &alert.identity)?;
+    let mut open =
+        |conn: &mut DbConnection, start: i64, end: Option<i64>| -> Result<(), ApiError> {
+            let incident = group.incident(conn, now)?;
+            let window = ImpactWindow {
+                component: m.component.clone(),
+                severity: m.severity,
+                start,
+                end,
+                regions: m.regions.clone(),
+                customers: m.customers.clone(),
+            };
+            let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
+            for id in ids {
+                store::mark_sourced(conn, id, ALERTMANAGER, &alert.identity, notification)?;
+            }
+            Ok(())
+        };
+    match alertmanager::step(alert, m.severity, &windows, now) {
+        Step::Nothing => {}
+        Step::Open { start, end } => open(conn, start, end)?,
+        Step::Close { window, end } => {
+            store::close_window(conn, window, end)?;
+        }
+        Step::Switch { window, at } => {
+            store::close_window(conn, window, at)?;
+            open(conn, at, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// What a delivery did.
+#[derive(Serialize, Default)]
+struct Outcome {
+    applied: usize,
+    unmatched: usize,
+    /// Received before: nothing changed.
+    repeated: usize,
+    incident_id: Option<i64>,
+}
+
+/// `POST /v1/ingest/alertmanager`: Alertmanager's webhook (reporter, admin).
+pub async fn alertmanager(
+    write: Write,
+    body: JsonBody<Delivery>,
+) -> Result<HttpResponse, ApiError> {
+    let delivery = body.value;
+    check_delivery(&delivery)?;
+    commit(write, body.fingerprint, move |conn, ctx| {
+        store::lock_group(conn, &delivery.group_key)?;
+        let rules = rules(conn, Source::Alertmanager)?;
+        let mut group = Group::new(&delivery.group_key, alertmanager::title(&delivery));
+        let mut outcome = Outcome::default();
+        for (i, alert) in delivery.alerts.iter().enumerate() {
+            let checked = check_alert(alert, &format!("alerts[{i}]."))?;
+            if store::received(conn, ALERTMANAGER, &checked.key)?.is_some() {
+                outcome.repeated += 1;
+                continue;
+            }
+            let kept = Received {
+                group_key: delivery.group_key.clone(),
+                title: group.title.clone(),
+                alert: alert.clone(),
+            };
+            let body = serde_json::to_string(&kept).map_err(ApiError::internal)?;
+            let mut notification = NewNotification {
+                source: ALERTMANAGER,
+                key: &checked.key,
+                received_at: ctx.now,
+                body: &body,
+                state: "unmatched",
+                problem: None,
+                incident_id: None,
+            };
+            match matched(conn, &rules, &checked, ctx.now)? {
+                Err(problem) => {
+                    notification.problem = Some(&problem);
+                    store::insert_notification(conn, &notification)?;
+                    outcome.unmatched += 1;
+                }
+                Ok(m) => {
+                    notification.state = "applied";
+                    notification.incident_id = Some(group.incident(conn, ctx.now)?);
+                    let id = store::insert_notification(conn, &notification)?;
+                    apply(conn, &mut group, &checked, m, id, ctx.now)?;
+                    outcome.applied += 1;
+                }
+            }
+        }
+        outcome.incident_id = group.incident.as_ref().map(|(id, _)| *id);
+        let audit = group.finish(conn, ctx.now)?.into_iter().collect();
+        let body = serde_json::to_value(&outcome).map_err(ApiError::internal)?;
+        Ok(Changed::new(StatusCode::OK, body, audit))
+    })
+    .await
+}
+
+fn rules(conn: &mut DbConnection, source: Source) -> Result<Vec<Rule>, ApiError> {
+    store::rules(conn, source.as_str())?
+        .iter()
+        .map(rule_of)
+        .collect()
+}
+
+#[derive(Serialize)]
+struct NotificationView {
+    id: i64,
+    source: String,
+    received_at: String,
+    state: String,
+    problem: Option<String>,
+    incident_id: Option<i64>,
+    notification: Value,
+}
+
+fn notification_view(n: Notification) -> NotificationView {
+    NotificationView {
+        id: n.id,
+        source: n.source,
+        received_at: format_instant(n.received_at),
+        state: n.state,
+        problem: n.problem,
+        incident_id: n.incident_id,
+        notification: serde_json::from_str(&n.body).unwrap_or(Value::Null),
+    }
+}
+
+/// `GET /v1/ingest/unmatched`: notifications no rule matched, oldest first.
+pub async fn unmatched(list: Listing<NoFilters>) -> Result<HttpResponse, ApiError> {
+    let after = list.after_id()?;
+    let load = move |conn: &mut DbConnection, limit| {
+        Ok(store::unmatched(conn, after, limit)?
+            .into_iter()
+            .map(notification_view)
+            .collect())
+    };
+    list.answer(load, |n: &NotificationView| n.id.to_string())
+        .await
+}
+
+/// `POST /v1/ingest/unmatched/{id}/replay` (reporter, admin): tries the rules again; 409 while
+/// none matches.
+pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    commit_bodiless(write, move |conn, ctx| {
+        let n = store::find_notification(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no notification {id}")))?;
+        if n.state != "unmatched" {
+            return Err(ApiError::Conflict(format!(
+                "notification {id} is {}",
+                n.state
+            )));
+        }
+        let kept: Received = serde_json::from_str(&n.body).map_err(ApiError::internal)?;
+        store::lock_group(conn, &kept.group_key)?;
+        let checked = check_alert(&kept.alert, "")?;
+        let rules = rules(conn, Source::Alertmanager)?;
+        let m = match matched(conn, &rules, &checked, ctx.now)? {
+            Ok(m) => m,
+            Err(problem) => {
+                return Err(ApiError::Conflict(format!(
+                    "notification {id} still matches no rule: {problem}"
+                )));
+            }
+        };
+        let mut group = Group::new(&kept.group_key, kept.title.clone());
+        let incident = group.incident(conn, ctx.now)?;
+        store::mark_applied(conn, id, incident)?;
+        apply(conn, &mut group, &checked, m, id, ctx.now)?;
+        let mut audit: Vec<AuditEntry> = group.finish(conn, ctx.now)?.into_iter().collect();
+        let after = store::find_notification(conn, id)?
+            .map(notification_view)
+            .ok_or_else(|| ApiError::NotFound(format!("no notification {id}")))?;
+        let after = snapshot(&after);
+        audit.push(AuditEntry::new(
+            "ingest_notification.replay",
+            id,
+            Some(snapshot(&notification_view(n))),
+            Some(after.clone()),
+        ));
+        Ok(Changed::new(StatusCode::OK, after, audit))
+    })
+    .await
+}
