@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod alertmanager;
 mod catalog;
 mod credit_runs;
 mod credits;
