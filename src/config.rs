@@ -120,6 +120,16 @@ pub struct ServeSettings {
     #[arg(long, env = "SLA_CREDIT_RUN_PAGE")]
     pub credit_run_page: Option<std::num::NonZeroU32>,
 
+    /// Secrets PagerDuty signs its v3 webhooks with, comma-separated (two while one is
+    /// rotated). `POST /v1/ingest/pagerduty` refuses every delivery (401) without one.
+    #[arg(
+        long,
+        env = "SLA_PAGERDUTY_SECRETS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub pagerduty_secrets: Vec<String>,
+
     /// On SIGTERM: how long requests in flight may take to finish before the service exits.
     #[arg(long, env = "SLA_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,

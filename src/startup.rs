@@ -60,6 +60,7 @@ impl Application {
             run_page: settings
                 .credit_run_page
                 .map_or(crate::ledger::run::PAGE, |p| i64::from(p.get())),
+            pagerduty_secrets: settings.pagerduty_secrets.clone(),
         });
         let metrics = match &settings.metrics_bind {
             None => None,

@@ -157,6 +157,18 @@ pub struct RawBody {
     pub fingerprint: String,
 }
 
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<RawBody, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(1 << 20, |s| s.body_limit);
+        Box::pin(RawBody::read(req, payload, limit))
+    }
+}
+
 impl RawBody {
     pub fn read(
         req: &HttpRequest,

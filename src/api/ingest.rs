@@ -2,15 +2,15 @@
 //! Rules say how; every notification is kept once; one no rule matches waits to be replayed.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, RawBody, parse_json};
 use super::incidents::load;
 use super::pagination::{Listing, NoFilters};
-use super::write::{Changed, Write, commit, commit_bodiless};
+use super::write::{Changed, Write, app_state, commit, commit_bodiless};
 use crate::db::audit::{AuditEntry, snapshot};
 use crate::db::incidents::{self, IncidentChanges, IncidentFields};
 use crate::db::ingest::{self as store, NewNotification, NewRule, Notification, RuleRow};
@@ -18,12 +18,9 @@ use crate::db::{DbConnection, catalog, customers};
 use crate::domain::format_instant;
 use crate::domain::incident::{ImpactWindow, IncidentStatus};
 use crate::engine::Severity;
-use crate::ingest::alertmanager::{
-    self, Checked, Delivery, Received, Step, check_alert, check_delivery, incident_external_id,
-};
+use crate::ingest::alertmanager::{self, Delivery};
 use crate::ingest::rules::{ComponentFrom, Matched, Rule, RuleInput, Source};
-
-const ALERTMANAGER: &str = Source::Alertmanager.as_str();
+use crate::ingest::{self, Incoming, Step, pagerduty};
 
 /// An outage window may not start more than this far in the future (SPEC §2).
 const FUTURE_SLACK: i64 = 5 * 60;
@@ -133,17 +130,17 @@ pub async fn delete_rule(write: Write, id: web::Path<i64>) -> Result<HttpRespons
     .await
 }
 
-/// The rule that makes a window of `alert`'s labels: the first that applies and names an existing
-/// component and customer. Otherwise why none does.
+/// The rule that makes a window of the notification's labels: the first that applies and names
+/// an existing component and customer. Otherwise why none does.
 fn matched(
     conn: &mut DbConnection,
     rules: &[Rule],
-    alert: &Checked,
+    n: &Incoming,
     now: i64,
 ) -> Result<Result<Matched, String>, ApiError> {
     let mut problem = "no rule matches its labels".to_owned();
     for rule in rules {
-        let Some(m) = rule.apply(&alert.labels) else {
+        let Some(m) = rule.apply(&n.labels) else {
             continue;
         };
         if catalog::find_component(conn, &m.component)?.is_none() {
@@ -156,7 +153,7 @@ fn matched(
             problem = format!("no customer `{c}`");
             continue;
         }
-        if m.severity != Severity::Maintenance && alert.start > now + FUTURE_SLACK {
+        if m.severity != Severity::Maintenance && n.start > now + FUTURE_SLACK {
             return Ok(Err("it starts more than 5 minutes in the future".into()));
         }
         return Ok(Ok(m));
@@ -164,7 +161,7 @@ fn matched(
     Ok(Err(problem))
 }
 
-/// The incident of one alert group, found or created when a window needs it.
+/// The incident notifications belong to, found or created when a window needs it.
 struct Group {
     external_id: String,
     title: String,
@@ -173,10 +170,10 @@ struct Group {
 }
 
 impl Group {
-    fn new(group_key: &str, title: String) -> Group {
+    fn new(n: &Incoming) -> Group {
         Group {
-            external_id: incident_external_id(group_key),
-            title,
+            external_id: n.incident.clone(),
+            title: n.title.clone(),
             incident: None,
         }
     }
@@ -235,16 +232,17 @@ impl Group {
     }
 }
 
-/// Applies one matched alert to its group's incident; `notification` names where it came from.
+/// Applies one matched notification to its incident; `notification` names where it came from.
 fn apply(
     conn: &mut DbConnection,
     group: &mut Group,
-    alert: &Checked,
+    n: &Incoming,
     m: Matched,
     notification: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let windows = store::sourced_windows(conn, ALERTMANAGER, &alert.identity)?;
+    let source = n.source.as_str();
+    let windows = store::sourced_windows(conn, source, &n.identity)?;
     let mut open =
         |conn: &mut DbConnection, start: i64, end: Option<i64>| -> Result<(), ApiError> {
             let incident = group.incident(conn, now)?;
@@ -258,11 +256,11 @@ fn apply(
             };
             let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
             for id in ids {
-                store::mark_sourced(conn, id, ALERTMANAGER, &alert.identity, notification)?;
+                store::mark_sourced(conn, id, source, &n.identity, notification)?;
             }
             Ok(())
         };
-    match alertmanager::step(alert, m.severity, &windows, now) {
+    match ingest::step(n, m.severity, &windows) {
         Step::Nothing => {}
         Step::Open { start, end } => open(conn, start, end)?,
         Step::Close { window, end } => {
@@ -283,7 +281,60 @@ struct Outcome {
     unmatched: usize,
     /// Received before: nothing changed.
     repeated: usize,
+    /// Events that say nothing of an outage (PagerDuty's `incident.annotated`, …).
+    ignored: usize,
     incident_id: Option<i64>,
+}
+
+/// Applies notifications of one incident, each once, as one change.
+fn receive(
+    conn: &mut DbConnection,
+    now: i64,
+    notifications: &[Incoming],
+    mut outcome: Outcome,
+) -> Result<Changed, ApiError> {
+    let Some(first) = notifications.first() else {
+        let body = serde_json::to_value(&outcome).map_err(ApiError::internal)?;
+        return Ok(Changed::new(StatusCode::OK, body, Vec::new()));
+    };
+    store::lock_group(conn, &first.incident)?;
+    let rules = rules(conn, first.source)?;
+    let mut group = Group::new(first);
+    for n in notifications {
+        let source = n.source.as_str();
+        if store::received(conn, source, &n.key)?.is_some() {
+            outcome.repeated += 1;
+            continue;
+        }
+        let body = serde_json::to_string(n).map_err(ApiError::internal)?;
+        let mut notification = NewNotification {
+            source,
+            key: &n.key,
+            received_at: now,
+            body: &body,
+            state: "unmatched",
+            problem: None,
+            incident_id: None,
+        };
+        match matched(conn, &rules, n, now)? {
+            Err(problem) => {
+                notification.problem = Some(&problem);
+                store::insert_notification(conn, &notification)?;
+                outcome.unmatched += 1;
+            }
+            Ok(m) => {
+                notification.state = "applied";
+                notification.incident_id = Some(group.incident(conn, now)?);
+                let id = store::insert_notification(conn, &notification)?;
+                apply(conn, &mut group, n, m, id, now)?;
+                outcome.applied += 1;
+            }
+        }
+    }
+    outcome.incident_id = group.incident.as_ref().map(|(id, _)| *id);
+    let audit = group.finish(conn, now)?.into_iter().collect();
+    let body = serde_json::to_value(&outcome).map_err(ApiError::internal)?;
+    Ok(Changed::new(StatusCode::OK, body, audit))
 }
 
 /// `POST /v1/ingest/alertmanager`: Alertmanager's webhook (reporter, admin).
@@ -291,53 +342,36 @@ pub async fn alertmanager(
     write: Write,
     body: JsonBody<Delivery>,
 ) -> Result<HttpResponse, ApiError> {
-    let delivery = body.value;
-    check_delivery(&delivery)?;
+    let notifications = alertmanager::incoming(&body.value, write.now())?;
     commit(write, body.fingerprint, move |conn, ctx| {
-        store::lock_group(conn, &delivery.group_key)?;
-        let rules = rules(conn, Source::Alertmanager)?;
-        let mut group = Group::new(&delivery.group_key, alertmanager::title(&delivery));
-        let mut outcome = Outcome::default();
-        for (i, alert) in delivery.alerts.iter().enumerate() {
-            let checked = check_alert(alert, &format!("alerts[{i}]."))?;
-            if store::received(conn, ALERTMANAGER, &checked.key)?.is_some() {
-                outcome.repeated += 1;
-                continue;
-            }
-            let kept = Received {
-                group_key: delivery.group_key.clone(),
-                title: group.title.clone(),
-                alert: alert.clone(),
-            };
-            let body = serde_json::to_string(&kept).map_err(ApiError::internal)?;
-            let mut notification = NewNotification {
-                source: ALERTMANAGER,
-                key: &checked.key,
-                received_at: ctx.now,
-                body: &body,
-                state: "unmatched",
-                problem: None,
-                incident_id: None,
-            };
-            match matched(conn, &rules, &checked, ctx.now)? {
-                Err(problem) => {
-                    notification.problem = Some(&problem);
-                    store::insert_notification(conn, &notification)?;
-                    outcome.unmatched += 1;
-                }
-                Ok(m) => {
-                    notification.state = "applied";
-                    notification.incident_id = Some(group.incident(conn, ctx.now)?);
-                    let id = store::insert_notification(conn, &notification)?;
-                    apply(conn, &mut group, &checked, m, id, ctx.now)?;
-                    outcome.applied += 1;
-                }
-            }
-        }
-        outcome.incident_id = group.incident.as_ref().map(|(id, _)| *id);
-        let audit = group.finish(conn, ctx.now)?.into_iter().collect();
-        let body = serde_json::to_value(&outcome).map_err(ApiError::internal)?;
-        Ok(Changed::new(StatusCode::OK, body, audit))
+        receive(conn, ctx.now, &notifications, Outcome::default())
+    })
+    .await
+}
+
+/// `POST /v1/ingest/pagerduty`: PagerDuty's v3 webhook, signed with a configured secret; a
+/// delivery without a valid signature is a 401 and writes nothing.
+pub async fn pagerduty(req: HttpRequest, body: RawBody) -> Result<HttpResponse, ApiError> {
+    let state = app_state(&req)?;
+    let signature = req
+        .headers()
+        .get("x-pagerduty-signature")
+        .and_then(|v| v.to_str().ok());
+    if !pagerduty::signed(&state.pagerduty_secrets, signature, &body.bytes) {
+        return Err(ApiError::Unauthorized(
+            "X-PagerDuty-Signature is missing or signs the body with no configured secret".into(),
+        ));
+    }
+    let webhook: pagerduty::Webhook = parse_json(&body.bytes)?;
+    let notifications: Vec<Incoming> = pagerduty::incoming(&webhook)?.into_iter().collect();
+    let ignored = usize::from(notifications.is_empty());
+    let write = Write::signed(&req, "pagerduty")?;
+    commit(write, body.fingerprint, move |conn, ctx| {
+        let outcome = Outcome {
+            ignored,
+            ..Outcome::default()
+        };
+        receive(conn, ctx.now, &notifications, outcome)
     })
     .await
 }
@@ -390,19 +424,18 @@ pub async fn unmatched(list: Listing<NoFilters>) -> Result<HttpResponse, ApiErro
 pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     commit_bodiless(write, move |conn, ctx| {
-        let n = store::find_notification(conn, id)?
+        let kept = store::find_notification(conn, id)?
             .ok_or_else(|| ApiError::NotFound(format!("no notification {id}")))?;
-        if n.state != "unmatched" {
+        if kept.state != "unmatched" {
             return Err(ApiError::Conflict(format!(
                 "notification {id} is {}",
-                n.state
+                kept.state
             )));
         }
-        let kept: Received = serde_json::from_str(&n.body).map_err(ApiError::internal)?;
-        store::lock_group(conn, &kept.group_key)?;
-        let checked = check_alert(&kept.alert, "")?;
-        let rules = rules(conn, Source::Alertmanager)?;
-        let m = match matched(conn, &rules, &checked, ctx.now)? {
+        let n: Incoming = serde_json::from_str(&kept.body).map_err(ApiError::internal)?;
+        store::lock_group(conn, &n.incident)?;
+        let rules = rules(conn, n.source)?;
+        let m = match matched(conn, &rules, &n, ctx.now)? {
             Ok(m) => m,
             Err(problem) => {
                 return Err(ApiError::Conflict(format!(
@@ -410,10 +443,10 @@ pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, Ap
                 )));
             }
         };
-        let mut group = Group::new(&kept.group_key, kept.title.clone());
+        let mut group = Group::new(&n);
         let incident = group.incident(conn, ctx.now)?;
         store::mark_applied(conn, id, incident)?;
-        apply(conn, &mut group, &checked, m, id, ctx.now)?;
+        apply(conn, &mut group, &n, m, id, ctx.now)?;
         let mut audit: Vec<AuditEntry> = group.finish(conn, ctx.now)?.into_iter().collect();
         let after = store::find_notification(conn, id)?
             .map(notification_view)
@@ -422,7 +455,7 @@ pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, Ap
         audit.push(AuditEntry::new(
             "ingest_notification.replay",
             id,
-            Some(snapshot(&notification_view(n))),
+            Some(snapshot(&notification_view(kept))),
             Some(after.clone()),
         ));
         Ok(Changed::new(StatusCode::OK, after, audit))

@@ -52,6 +52,8 @@ pub struct AppState {
     pub runs: Arc<crate::ledger::jobs::Board>,
     /// Subscriptions a credit run takes at a time.
     pub run_page: i64,
+    /// What PagerDuty signs its webhooks with (`SLA_PAGERDUTY_SECRETS`).
+    pub pagerduty_secrets: Vec<String>,
 }
 
 pub struct Route {
@@ -116,6 +118,7 @@ routes! {
     DELETE "/v1/incidents/{id}/windows/{window_id}"     Incidents => windows::delete_window,
     POST   "/v1/imports/statuspage"                     Incidents => imports::statuspage,
     POST   "/v1/ingest/alertmanager"                    Incidents => ingest::alertmanager,
+    POST   "/v1/ingest/pagerduty"                       Public    => ingest::pagerduty,
     GET    "/v1/ingest/rules"                           Read      => ingest::list_rules,
     POST   "/v1/ingest/rules"                           Admin     => ingest::create_rule,
     DELETE "/v1/ingest/rules/{id}"                      Admin     => ingest::delete_rule,

@@ -138,6 +138,23 @@ impl FromRequest for Write {
 }
 
 impl Write {
+    /// A change by a sender that proved who it is another way than a token (a webhook's
+    /// signature): audited as `subject`, with the reporter's role.
+    pub fn signed(req: &HttpRequest, subject: &str) -> Result<Write, ApiError> {
+        let request_id = req
+            .extensions()
+            .get::<super::observe::RequestId>()
+            .map(|id| id.0.clone());
+        Ok(Write {
+            state: app_state(req)?,
+            req: req.clone(),
+            caller: Caller {
+                request_id,
+                ..Caller::local(subject, crate::auth::Role::Reporter)
+            },
+        })
+    }
+
     /// The instant this request works with.
     pub fn now(&self) -> i64 {
         request_time(&self.req)

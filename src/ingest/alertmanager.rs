@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::db::ingest::SourcedWindow;
+use super::Incoming;
+use super::rules::Source;
 use crate::domain::{Invalid, parse_instant};
-use crate::engine::Severity;
 
 /// What Alertmanager posts. Fields not named here (`receiver`, `externalURL`, Grafana's
 /// additions) are accepted and ignored.
@@ -40,51 +40,22 @@ pub struct Alert {
     pub fingerprint: String,
 }
 
-/// One alert as it is kept (and replayed): with its group and the group's title.
-#[derive(Deserialize, Serialize, Clone, Debug)]
-pub struct Received {
-    pub group_key: String,
-    pub title: String,
-    pub alert: Alert,
+fn sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// A checked alert.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Checked {
-    /// The same alert redelivered has the same key.
-    pub key: String,
-    /// What its windows are called: fingerprint and start.
-    pub identity: String,
-    pub start: i64,
-    /// `Some(endsAt)` when resolved.
-    pub resolved: Option<i64>,
-    pub labels: BTreeMap<String, String>,
-}
-
-/// The incident of an alert group, as its `external_id`.
-pub fn incident_external_id(group_key: &str) -> String {
-    let digest = Sha256::digest(group_key.as_bytes());
-    format!("alertmanager-{}", &hex::encode(digest)[..32])
-}
-
-/// The group's title: its common `summary` or `title` annotation, else its `alertname`; cut to
-/// 200 characters, control characters turned into spaces.
-pub fn title(delivery: &Delivery) -> String {
+/// The group's title: its common `summary` or `title` annotation, else its `alertname`.
+fn title(delivery: &Delivery) -> String {
     let found = ["summary", "title"]
         .iter()
         .find_map(|k| delivery.common_annotations.get(*k))
-        .or_else(|| delivery.common_labels.get("alertname"))
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty());
-    let text = found.unwrap_or("Alertmanager alert group");
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect()
+        .or_else(|| delivery.common_labels.get("alertname"));
+    super::title_of(found.map(String::as_str), "Alertmanager alert group")
 }
 
-/// Checks what the engine relies on; problems name the field (`alerts[0].startsAt`).
-pub fn check_delivery(delivery: &Delivery) -> Result<(), Invalid> {
+/// The delivery's alerts as notifications, received at `now`; problems name the field
+/// (`alerts[0].startsAt`).
+pub fn incoming(delivery: &Delivery, now: i64) -> Result<Vec<Incoming>, Invalid> {
     if delivery.version != "4" {
         return Err(Invalid::new(
             "version",
@@ -94,94 +65,51 @@ pub fn check_delivery(delivery: &Delivery) -> Result<(), Invalid> {
     if delivery.group_key.is_empty() {
         return Err(Invalid::new("groupKey", "must not be empty"));
     }
+    let incident = format!("alertmanager-{}", &sha256(&delivery.group_key)[..32]);
+    let title = title(delivery);
+    let mut out = Vec::with_capacity(delivery.alerts.len());
     for (i, alert) in delivery.alerts.iter().enumerate() {
-        check_alert(alert, &format!("alerts[{i}]."))?;
-    }
-    Ok(())
-}
-
-/// One alert checked; fields named after `prefix`.
-pub fn check_alert(alert: &Alert, prefix: &str) -> Result<Checked, Invalid> {
-    let field = |name: &str| format!("{prefix}{name}");
-    if alert.fingerprint.is_empty() || alert.fingerprint.len() > 128 {
-        return Err(Invalid::new(
-            field("fingerprint"),
-            "must be 1 to 128 characters",
-        ));
-    }
-    let start = parse_instant(&field("startsAt"), &alert.starts_at)?;
-    let resolved = match alert.status.as_str() {
-        "firing" => None,
-        "resolved" => Some(parse_instant(&field("endsAt"), &alert.ends_at)?),
-        _ => {
+        let field = |name: &str| format!("alerts[{i}].{name}");
+        if alert.fingerprint.is_empty() || alert.fingerprint.len() > 128 {
             return Err(Invalid::new(
-                field("status"),
-                "must be `firing` or `resolved`",
+                field("fingerprint"),
+                "must be 1 to 128 characters",
             ));
         }
-    };
-    let canonical = serde_json::json!([
-        alert.status,
-        alert.fingerprint,
-        start,
-        resolved,
-        alert.labels
-    ]);
-    Ok(Checked {
-        key: hex::encode(Sha256::digest(canonical.to_string().as_bytes())),
-        identity: format!("{}@{start}", alert.fingerprint),
-        start,
-        resolved,
-        labels: alert.labels.clone(),
-    })
-}
-
-/// What one alert does to the windows already opened for it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// A redelivery, or news older than what is known: nothing.
-    Nothing,
-    /// A window `[start, end)`; open when `end` is none.
-    Open {
-        start: i64,
-        end: Option<i64>,
-    },
-    Close {
-        window: i64,
-        end: i64,
-    },
-    /// The severity changed: the open window ends at `at` and the next one starts there.
-    Switch {
-        window: i64,
-        at: i64,
-    },
-}
-
-/// SPEC §2 and docs/ingest.md, "Exactly once": firing opens a window at `startsAt` unless one is
-/// open (same severity: nothing; another: switch at `now`) or the alert already resolved;
-/// resolved closes the open window at `endsAt`, or, arriving first, leaves one closed window.
-pub fn step(alert: &Checked, severity: Severity, windows: &[SourcedWindow], now: i64) -> Step {
-    let open = windows.iter().find(|w| w.end_at.is_none());
-    match (alert.resolved, open) {
-        (None, Some(w)) if w.severity == severity.as_str() => Step::Nothing,
-        (None, Some(w)) => Step::Switch {
-            window: w.id,
-            at: now.max(w.start_at + 1),
-        },
-        (Some(end), Some(w)) => Step::Close {
-            window: w.id,
-            end: end.max(w.start_at + 1),
-        },
-        (_, None) if !windows.is_empty() => Step::Nothing,
-        (None, None) => Step::Open {
-            start: alert.start,
-            end: None,
-        },
-        (Some(end), None) => Step::Open {
-            start: alert.start,
-            end: Some(end.max(alert.start + 1)),
-        },
+        let start = parse_instant(&field("startsAt"), &alert.starts_at)?;
+        let resolved = match alert.status.as_str() {
+            "firing" => None,
+            "resolved" => Some(parse_instant(&field("endsAt"), &alert.ends_at)?),
+            _ => {
+                return Err(Invalid::new(
+                    field("status"),
+                    "must be `firing` or `resolved`",
+                ));
+            }
+        };
+        let canonical = serde_json::json!([
+            delivery.group_key,
+            alert.status,
+            alert.fingerprint,
+            start,
+            resolved,
+            alert.labels
+        ]);
+        out.push(Incoming {
+            source: Source::Alertmanager,
+            key: sha256(&canonical.to_string()),
+            incident: incident.clone(),
+            title: title.clone(),
+            identity: format!("{}@{start}", alert.fingerprint),
+            labels: alert.labels.clone(),
+            start,
+            resolved,
+            // Alertmanager says when an alert started and ended, not when its labels changed.
+            at: now,
+            received: serde_json::to_value(alert).unwrap_or_default(),
+        });
     }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -190,139 +118,79 @@ mod tests {
 
     use super::*;
 
-    fn alert(status: &str, ends: &str) -> Checked {
-        check_alert(
-            &Alert {
-                status: status.into(),
-                labels: BTreeMap::new(),
-                annotations: BTreeMap::new(),
-                starts_at: "2026-03-01T10:00:00.123Z".into(),
-                ends_at: ends.into(),
-                fingerprint: "c4f1".into(),
-            },
-            "",
-        )
-        .unwrap()
-    }
-
-    fn window(id: i64, severity: Severity, start: i64, end: Option<i64>) -> SourcedWindow {
-        SourcedWindow {
-            id,
-            incident_id: 1,
-            severity: severity.as_str().into(),
-            start_at: start,
-            end_at: end,
+    fn delivery(alerts: Vec<Alert>) -> Delivery {
+        Delivery {
+            version: "4".into(),
+            group_key: "{}:{alertname=\"ApiDown\"}".into(),
+            common_labels: BTreeMap::new(),
+            common_annotations: BTreeMap::from([("summary".into(), "API\tdown".into())]),
+            alerts,
         }
     }
 
-    const START: i64 = 1_772_359_200; // 2026-03-01T10:00:00Z
-    const END: i64 = START + 3_600;
-
-    #[test]
-    fn firing_and_resolved_in_any_order_leave_one_window() {
-        use Severity::*;
-        let firing = alert("firing", "0001-01-01T00:00:00Z");
-        let resolved = alert("resolved", "2026-03-01T11:00:00Z");
-        assert_eq!(
-            firing.identity,
-            format!("c4f1@{START}"),
-            "sub-seconds truncated"
-        );
-        assert_eq!(resolved.identity, firing.identity);
-        assert_ne!(resolved.key, firing.key);
-        let now = START + 600;
-        // In order: open, then close at endsAt.
-        assert_eq!(
-            step(&firing, MajorOutage, &[], now),
-            Step::Open {
-                start: START,
-                end: None
-            }
-        );
-        let open = [window(7, MajorOutage, START, None)];
-        assert_eq!(
-            step(&firing, MajorOutage, &open, now),
-            Step::Nothing,
-            "redelivered"
-        );
-        assert_eq!(
-            step(&resolved, MajorOutage, &open, now),
-            Step::Close {
-                window: 7,
-                end: END
-            }
-        );
-        // Resolved first: one closed window; the late firing changes nothing.
-        assert_eq!(
-            step(&resolved, MajorOutage, &[], now),
-            Step::Open {
-                start: START,
-                end: Some(END)
-            }
-        );
-        let closed = [window(7, MajorOutage, START, Some(END))];
-        assert_eq!(step(&firing, MajorOutage, &closed, now), Step::Nothing);
-        assert_eq!(step(&resolved, MajorOutage, &closed, now), Step::Nothing);
+    fn good() -> Alert {
+        Alert {
+            status: "resolved".into(),
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            starts_at: "2026-03-01T10:00:00.512Z".into(),
+            ends_at: "2026-03-01T11:00:00Z".into(),
+            fingerprint: "c4f1".into(),
+        }
     }
 
     #[test]
-    fn a_severity_change_closes_one_window_and_opens_the_next() {
-        use Severity::*;
-        let firing = alert("firing", "");
-        let open = [window(7, PartialOutage, START, None)];
-        let now = START + 900;
-        assert_eq!(
-            step(&firing, MajorOutage, &open, now),
-            Step::Switch { window: 7, at: now }
-        );
-        // A change in the very second the window opened still leaves it one second long.
-        assert_eq!(
-            step(&firing, MajorOutage, &open, START),
-            Step::Switch {
-                window: 7,
-                at: START + 1
-            }
-        );
+    fn alerts_become_notifications() {
+        let n = incoming(&delivery(vec![good()]), 5).unwrap();
+        assert_eq!(n[0].identity, "c4f1@1772359200", "sub-seconds truncated");
+        assert_eq!(n[0].resolved, Some(1_772_362_800));
+        assert_eq!(n[0].title, "API down");
+        assert_eq!(n[0].at, 5);
+        let firing = Alert {
+            status: "firing".into(),
+            ..good()
+        };
+        let m = incoming(&delivery(vec![firing]), 5).unwrap();
+        assert_eq!(m[0].identity, n[0].identity);
+        assert_ne!(m[0].key, n[0].key, "another notification of the same alert");
+        assert_eq!(m[0].incident, n[0].incident);
     }
 
     #[test]
     fn bad_alerts_name_the_field() {
-        let bad = |a: Alert| check_alert(&a, "alerts[0].").unwrap_err().field;
-        let good = Alert {
-            status: "resolved".into(),
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
-            starts_at: "2026-03-01T10:00:00Z".into(),
-            ends_at: "2026-03-01T11:00:00Z".into(),
-            fingerprint: "f".into(),
-        };
+        let bad = |a: Alert| incoming(&delivery(vec![a]), 0).unwrap_err().field;
         assert_eq!(
             bad(Alert {
                 status: "pending".into(),
-                ..good.clone()
+                ..good()
             }),
             "alerts[0].status"
         );
         assert_eq!(
             bad(Alert {
                 starts_at: "yesterday".into(),
-                ..good.clone()
+                ..good()
             }),
             "alerts[0].startsAt"
         );
         assert_eq!(
             bad(Alert {
                 ends_at: "".into(),
-                ..good.clone()
+                ..good()
             }),
             "alerts[0].endsAt"
         );
         assert_eq!(
             bad(Alert {
                 fingerprint: "".into(),
-                ..good
+                ..good()
             }),
             "alerts[0].fingerprint"
         );
+        let old = Delivery {
+            version: "3".into(),
+            ..delivery(vec![])
+        };
+        assert_eq!(incoming(&old, 0).unwrap_err().field, "version");
     }
 }

@@ -12,19 +12,22 @@ use crate::engine::Severity;
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Alertmanager,
+    Pagerduty,
 }
 
 impl Source {
     pub const fn as_str(self) -> &'static str {
         match self {
             Source::Alertmanager => "alertmanager",
+            Source::Pagerduty => "pagerduty",
         }
     }
 
     pub fn parse(field: &str, text: &str) -> Result<Source, Invalid> {
         match text {
             "alertmanager" => Ok(Source::Alertmanager),
-            _ => Err(Invalid::new(field, "must be `alertmanager`")),
+            "pagerduty" => Ok(Source::Pagerduty),
+            _ => Err(Invalid::new(field, "must be `alertmanager` or `pagerduty`")),
         }
     }
 }

@@ -58,7 +58,7 @@ fn post(app: &TestApp, body: &Value) -> Value {
 }
 
 /// The incident's windows: (severity, start, end).
-fn windows(app: &TestApp, incident: &Value) -> Vec<(String, String, Value)> {
+pub fn windows(app: &TestApp, incident: &Value) -> Vec<(String, String, Value)> {
     let r = app.get(&format!("/v1/incidents/{incident}"), Role::Viewer);
     assert_eq!(r.status, 200, "{}", r.text);
     r.body["windows"]
@@ -75,7 +75,7 @@ fn windows(app: &TestApp, incident: &Value) -> Vec<(String, String, Value)> {
         .collect()
 }
 
-fn win(severity: &str, start: &str, end: Value) -> (String, String, Value) {
+pub fn win(severity: &str, start: &str, end: Value) -> (String, String, Value) {
     (severity.into(), start.into(), end)
 }
 
@@ -249,7 +249,7 @@ fn unmatched_notifications_wait_for_a_rule(app: &TestApp) {
     assert_eq!(items.len(), 1, "{}", listed.text);
     assert_eq!(items[0]["problem"], "no rule matches its labels");
     assert_eq!(
-        items[0]["notification"]["alert"]["fingerprint"],
+        items[0]["notification"]["received"]["fingerprint"],
         "6a2c7b4f0d1e9a35"
     );
     let id = items[0]["id"].clone();

@@ -24,6 +24,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod openapi_schemas;
+mod pagerduty;
 mod postgres_tls;
 mod python_client;
 mod reports;

@@ -3,7 +3,7 @@
 -- labels give the region and the customer.
 CREATE TABLE ingest_rules (
     id BIGSERIAL PRIMARY KEY,
-    source TEXT NOT NULL CHECK (source IN ('alertmanager')),
+    source TEXT NOT NULL CHECK (source IN ('alertmanager', 'pagerduty')),
     component_label TEXT,
     component TEXT,
     severity_label TEXT NOT NULL,

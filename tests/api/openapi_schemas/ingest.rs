@@ -40,6 +40,16 @@ pub fn walk(c: &mut Checker) {
         200,
     );
     assert_eq!(applied["applied"], 1, "{applied}");
+    let event = json!({"event": {"id": "01BZ9", "event_type": "incident.triggered",
+        "resource_type": "incident", "occurred_at": "2026-01-25T10:00:00Z",
+        "data": {"id": "PGR0VU2", "type": "incident", "title": "Bump", "created_at": "2026-01-25T10:00:00Z",
+            "service": {"id": "PF9KMXH", "summary": "api", "type": "service_reference"},
+            "priority": null, "urgency": "high"}}});
+    let body = event.to_string();
+    let signature = crate::pagerduty::sign(crate::pagerduty::SECRET, &body);
+    let headers = [("X-PagerDuty-Signature", signature.as_str())];
+    let r = c.send("POST", "/v1/ingest/pagerduty", None, Some(&event), &headers);
+    assert_eq!(r.status, 200, "{}", r.text);
     let path = format!("/v1/ingest/rules/{}", fixed["id"]);
     c.write("DELETE", &path, Role::Admin, serde_json::Value::Null, 200);
 }

@@ -86,7 +86,9 @@ fn errors(c: &mut Checker) {
     }
 }
 
-crate::both!(a_month_of_answers_matches_openapi);
+use crate::pagerduty::with_secrets;
+
+crate::both!(with with_secrets; a_month_of_answers_matches_openapi);
 
 /// The conversion is strict where it should be: an undocumented field, a null where none is
 /// allowed and a bad instant are caught; `allOf` members' fields and declared nulls pass.
