@@ -130,6 +130,11 @@ pub struct ServeSettings {
     )]
     pub pagerduty_secrets: Vec<String>,
 
+    /// Ingest deliveries (`/v1/ingest/…`) one instance works at once [default: 8]; one more is
+    /// answered 429 with `Retry-After: 1`, which senders retry. 0 refuses them all.
+    #[arg(long, env = "SLA_INGEST_CONCURRENCY")]
+    pub ingest_concurrency: Option<usize>,
+
     /// On SIGTERM: how long requests in flight may take to finish before the service exits.
     #[arg(long, env = "SLA_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,

@@ -61,6 +61,11 @@ impl Application {
                 .credit_run_page
                 .map_or(crate::ledger::run::PAGE, |p| i64::from(p.get())),
             pagerduty_secrets: settings.pagerduty_secrets.clone(),
+            ingest_slots: Arc::new(tokio::sync::Semaphore::new(
+                settings
+                    .ingest_concurrency
+                    .unwrap_or(crate::api::INGEST_CONCURRENCY),
+            )),
         });
         let metrics = match &settings.metrics_bind {
             None => None,

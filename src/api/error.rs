@@ -43,6 +43,9 @@ pub enum ApiError {
         size: usize,
         limit: usize,
     },
+    /// Past a documented limit of work at once (ingest): retry after `Retry-After`.
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("{0}")]
@@ -80,6 +83,7 @@ impl ApiError {
             ApiError::HeadersTooLarge { .. } => {
                 ("headers-too-large", "Request header fields too large")
             }
+            ApiError::TooManyRequests(_) => ("too-many-requests", "Too many requests"),
             ApiError::Unavailable(_) | ApiError::NotReady(_) => {
                 ("unavailable", "Service unavailable")
             }
@@ -132,6 +136,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -152,7 +157,7 @@ impl ResponseError for ApiError {
                 response.insert_header((header::ALLOW, allow.as_str()));
             }
             // A write answered 503 may have committed: retry it with the same Idempotency-Key.
-            ApiError::Unavailable(_) | ApiError::NotReady(_) => {
+            ApiError::Unavailable(_) | ApiError::NotReady(_) | ApiError::TooManyRequests(_) => {
                 response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
             }
             _ => {}
@@ -161,7 +166,7 @@ impl ResponseError for ApiError {
     }
 }
 
-/// What a 503 asks the client to wait before retrying.
+/// What a 503 or a 429 asks the client to wait before retrying.
 const RETRY_AFTER_SECONDS: &str = "1";
 
 /// The whole cause chain, for the log; the client only sees the safe message.

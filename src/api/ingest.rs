@@ -1,6 +1,8 @@
 //! `/v1/ingest`: notifications from monitoring turned into impact windows (docs/ingest.md).
 //! Rules say how; every notification is kept once; one no rule matches waits to be replayed.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -337,11 +339,33 @@ fn receive(
     Ok(Changed::new(StatusCode::OK, body, audit))
 }
 
+/// A slot to work an ingest delivery in, or a 429: a flood of retries is answered at once
+/// rather than queued (docs/ingest.md, "Floods").
+fn slot(req: &HttpRequest) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    Arc::clone(&app_state(req)?.ingest_slots)
+        .try_acquire_owned()
+        .map_err(|_| {
+            ApiError::TooManyRequests(
+                "as many deliveries as this instance works at once are in progress; retry".into(),
+            )
+        })
+}
+
+/// Alerts one Alertmanager delivery may carry: its work is one transaction (set `max_alerts`).
+const MAX_ALERTS: usize = 1_000;
+
 /// `POST /v1/ingest/alertmanager`: Alertmanager's webhook (reporter, admin).
 pub async fn alertmanager(
     write: Write,
     body: JsonBody<Delivery>,
 ) -> Result<HttpResponse, ApiError> {
+    let _slot = slot(write.request())?;
+    if body.value.alerts.len() > MAX_ALERTS {
+        return Err(ApiError::invalid(
+            "alerts",
+            format!("at most {MAX_ALERTS} alerts a delivery (Alertmanager's `max_alerts`)"),
+        ));
+    }
     let notifications = alertmanager::incoming(&body.value, write.now())?;
     commit(write, body.fingerprint, move |conn, ctx| {
         receive(conn, ctx.now, &notifications, Outcome::default())
@@ -352,6 +376,7 @@ pub async fn alertmanager(
 /// `POST /v1/ingest/pagerduty`: PagerDuty's v3 webhook, signed with a configured secret; a
 /// delivery without a valid signature is a 401 and writes nothing.
 pub async fn pagerduty(req: HttpRequest, body: RawBody) -> Result<HttpResponse, ApiError> {
+    let _slot = slot(&req)?;
     let state = app_state(&req)?;
     let signature = req
         .headers()

@@ -54,7 +54,12 @@ pub struct AppState {
     pub run_page: i64,
     /// What PagerDuty signs its webhooks with (`SLA_PAGERDUTY_SECRETS`).
     pub pagerduty_secrets: Vec<String>,
+    /// Ingest requests worked at once (`SLA_INGEST_CONCURRENCY`); past them, 429.
+    pub ingest_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Ingest deliveries one instance works at once unless `SLA_INGEST_CONCURRENCY` says otherwise.
+pub const INGEST_CONCURRENCY: usize = 8;
 
 pub struct Route {
     pub method: &'static str,

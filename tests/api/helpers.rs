@@ -467,6 +467,7 @@ pub fn problem_kind(status: u16) -> (&'static str, &'static str) {
         415 => ("unsupported-media-type", "Unsupported media type"),
         431 => ("headers-too-large", "Request header fields too large"),
         422 => ("validation", "Invalid field"),
+        429 => ("too-many-requests", "Too many requests"),
         503 => ("unavailable", "Service unavailable"),
         other => panic!("no problem type for status {other}"),
     }

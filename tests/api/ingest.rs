@@ -324,6 +324,7 @@ fn rules_and_bad_deliveries(app: &TestApp) {
         vec![alert("firing", "critical", "2026-03-10T10:00:00", NEVER)],
     );
     assert_problem(&payload(local), 422, Some("alerts[0].startsAt"));
+
     assert_problem(
         &app.post(
             "/v1/ingest/alertmanager",
@@ -333,6 +334,71 @@ fn rules_and_bad_deliveries(app: &TestApp) {
         403,
         None,
     );
+}
+
+fn without_slots() -> crate::helpers::Setup {
+    let defaults = crate::helpers::Setup::default();
+    crate::helpers::Setup {
+        settings: sla_ledger::config::ServeSettings {
+            ingest_concurrency: Some(0),
+            ..defaults.settings
+        },
+        ..defaults
+    }
+}
+
+/// Past the deliveries an instance works at once (here none), a delivery is a 429 with
+/// `Retry-After`, and nothing is written.
+fn floods_are_refused_past_the_limit(app: &TestApp) {
+    app.component("api");
+    let r = app.post(
+        "/v1/ingest/alertmanager",
+        Role::Reporter,
+        &delivery(
+            "firing",
+            vec![alert("firing", "critical", "2026-03-10T10:00:00Z", NEVER)],
+        ),
+    );
+    assert_problem(&r, 429, None);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert!(
+        app.get("/v1/ingest/unmatched", Role::Viewer).body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn large_bodies() -> crate::helpers::Setup {
+    let defaults = crate::helpers::Setup::default();
+    crate::helpers::Setup {
+        settings: sla_ledger::config::ServeSettings {
+            body_limit: 1 << 20,
+            ..defaults.settings
+        },
+        ..defaults
+    }
+}
+
+/// One delivery is one transaction: its alerts are bounded (Alertmanager's `max_alerts`).
+fn a_delivery_carries_at_most_1000_alerts(app: &TestApp) {
+    let many = vec![alert("firing", "critical", "2026-03-10T10:00:00Z", NEVER); 1_001];
+    let r = app.post(
+        "/v1/ingest/alertmanager",
+        Role::Reporter,
+        &delivery("firing", many),
+    );
+    assert_problem(&r, 422, Some("alerts"));
+}
+
+mod flood {
+    crate::both!(with without_slots; floods_are_refused_past_the_limit);
+    use super::{floods_are_refused_past_the_limit, without_slots};
+}
+
+mod bounded {
+    crate::both!(with large_bodies; a_delivery_carries_at_most_1000_alerts);
+    use super::{a_delivery_carries_at_most_1000_alerts, large_bodies};
 }
 
 crate::both!(
