@@ -74,4 +74,5 @@ lint: packages
 bench: PACKAGES = $(BUILD_PACKAGES) $(BENCH_PACKAGES)
 bench: packages
 	cargo bench --bench engine --bench incidents --bench credit_run --bench reports --bench import_memory \
-		--bench metrics_overhead --bench statement_load --bench exposure --bench month_end
+		--bench metrics_overhead --bench statement_load --bench exposure --bench ingest_flood \
+		--bench month_end
