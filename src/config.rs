@@ -130,6 +130,16 @@ pub struct ServeSettings {
     )]
     pub pagerduty_secrets: Vec<String>,
 
+    /// Secrets for Statuspage's webhook URL, comma-separated (two while one is rotated):
+    /// `POST /v1/ingest/statuspage/{secret}` refuses (401) any other, and all without one.
+    #[arg(
+        long,
+        env = "SLA_STATUSPAGE_SECRETS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub statuspage_secrets: Vec<String>,
+
     /// Ingest deliveries (`/v1/ingest/…`) one instance works at once [default: 8]; one more is
     /// answered 429 with `Retry-After: 1`, which senders retry. 0 refuses them all.
     #[arg(long, env = "SLA_INGEST_CONCURRENCY")]

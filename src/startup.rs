@@ -61,6 +61,7 @@ impl Application {
                 .credit_run_page
                 .map_or(crate::ledger::run::PAGE, |p| i64::from(p.get())),
             pagerduty_secrets: settings.pagerduty_secrets.clone(),
+            statuspage_secrets: settings.statuspage_secrets.clone(),
             ingest_slots: Arc::new(tokio::sync::Semaphore::new(
                 settings
                     .ingest_concurrency

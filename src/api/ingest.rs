@@ -12,7 +12,7 @@ use super::ApiError;
 use super::extract::{JsonBody, RawBody, parse_json};
 use super::incidents::load;
 use super::pagination::{Listing, NoFilters};
-use super::write::{Changed, Write, app_state, commit, commit_bodiless};
+use super::write::{Changed, Ctx, Write, app_state, commit, commit_bodiless};
 use crate::db::audit::{AuditEntry, snapshot};
 use crate::db::incidents::{self, IncidentChanges, IncidentFields};
 use crate::db::ingest::{self as store, NewNotification, NewRule, Notification, RuleRow};
@@ -20,9 +20,12 @@ use crate::db::{DbConnection, catalog, customers};
 use crate::domain::format_instant;
 use crate::domain::incident::{ImpactWindow, IncidentStatus};
 use crate::engine::Severity;
+use crate::import;
+use crate::import::apply::{Options as ImportOptions, apply as apply_import};
+use crate::import::statuspage::Document;
 use crate::ingest::alertmanager::{self, Delivery};
 use crate::ingest::rules::{ComponentFrom, Matched, Rule, RuleInput, Source};
-use crate::ingest::{self, Incoming, Step, pagerduty};
+use crate::ingest::{self, Incoming, Step, pagerduty, statuspage};
 
 /// An outage window may not start more than this far in the future (SPEC §2).
 const FUTURE_SLACK: i64 = 5 * 60;
@@ -234,27 +237,130 @@ impl Group {
     }
 }
 
-/// Applies one matched notification to its incident; `notification` names where it came from.
+/// What a notification a rule (or the status-page import's rules) matched does.
+enum Plan {
+    /// Windows on a component; `severity` none when it says the component is operational again.
+    Windows {
+        component: String,
+        severity: Option<Severity>,
+        regions: Vec<String>,
+        customers: Vec<String>,
+    },
+    /// A Statuspage incident update, imported as the status-page import imports that incident.
+    Import(Box<Document>),
+}
+
+/// How `n` is matched: by its source's rules, or for Statuspage by the import's (components by
+/// their `external_id`). Otherwise why it cannot be applied.
+fn plan(
+    conn: &mut DbConnection,
+    rules: &[Rule],
+    n: &Incoming,
+    now: i64,
+) -> Result<Result<Plan, String>, ApiError> {
+    let unknown = |codes: Vec<String>| {
+        format!(
+            "no component has the external_id {} (create it, or import the page with \
+             create_components)",
+            codes.join(", ")
+        )
+    };
+    if n.source != Source::Statuspage {
+        return Ok(matched(conn, rules, n, now)?.map(|m| Plan::Windows {
+            component: m.component,
+            severity: Some(m.severity),
+            regions: m.regions,
+            customers: m.customers,
+        }));
+    }
+    if let Some(document) = &n.document {
+        let doc = import::statuspage::parse(document.to_string().as_bytes())
+            .map_err(|e| ApiError::invalid("incident", e.to_string()))?;
+        let codes: Vec<String> = doc
+            .component_codes_used()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let known = catalog::components_by_external_id(conn, &codes)?;
+        let missing: Vec<String> = codes
+            .into_iter()
+            .filter(|c| {
+                !known
+                    .iter()
+                    .any(|k| k.external_id.as_deref() == Some(c.as_str()))
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Ok(Err(unknown(missing)));
+        }
+        return Ok(Ok(Plan::Import(Box::new(doc))));
+    }
+    let code = n
+        .labels
+        .get(statuspage::COMPONENT_ID)
+        .cloned()
+        .unwrap_or_default();
+    let status = n
+        .labels
+        .get(statuspage::STATUS)
+        .cloned()
+        .unwrap_or_default();
+    let found = catalog::components_by_external_id(conn, std::slice::from_ref(&code))?;
+    let Some(component) = found.into_iter().next() else {
+        return Ok(Err(unknown(vec![code])));
+    };
+    Ok(Ok(Plan::Windows {
+        component: component.key.to_string(),
+        severity: statuspage::severity(&status)?,
+        regions: Vec::new(),
+        customers: Vec::new(),
+    }))
+}
+
+/// Carries out a matched notification; `notification` names where its windows came from.
+/// Answers the incident it changed.
 fn apply(
     conn: &mut DbConnection,
+    ctx: &Ctx,
     group: &mut Group,
     n: &Incoming,
-    m: Matched,
+    plan: Plan,
     notification: i64,
-    now: i64,
-) -> Result<(), ApiError> {
+) -> Result<Option<i64>, ApiError> {
+    let (component, severity, regions, customers) = match plan {
+        Plan::Import(doc) => {
+            apply_import(conn, &doc, &ImportOptions::default(), &ctx.caller, ctx.now)?;
+            let found =
+                incidents::incidents_by_external_id(conn, std::slice::from_ref(&n.incident))?;
+            return Ok(found.get(&n.incident).map(|i| i.id));
+        }
+        Plan::Windows {
+            component,
+            severity,
+            regions,
+            customers,
+        } => (component, severity, regions, customers),
+    };
     let source = n.source.as_str();
     let windows = store::sourced_windows(conn, source, &n.identity)?;
+    let step = match (n.source, severity) {
+        (Source::Statuspage, severity) => statuspage::step(n, severity, &windows),
+        (_, Some(severity)) => ingest::step(n, severity, &windows),
+        (_, None) => Step::Nothing,
+    };
     let mut open =
         |conn: &mut DbConnection, start: i64, end: Option<i64>| -> Result<(), ApiError> {
-            let incident = group.incident(conn, now)?;
+            let Some(severity) = severity else {
+                return Ok(());
+            };
+            let incident = group.incident(conn, ctx.now)?;
             let window = ImpactWindow {
-                component: m.component.clone(),
-                severity: m.severity,
+                component: component.clone(),
+                severity,
                 start,
                 end,
-                regions: m.regions.clone(),
-                customers: m.customers.clone(),
+                regions: regions.clone(),
+                customers: customers.clone(),
             };
             let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
             for id in ids {
@@ -262,8 +368,13 @@ fn apply(
             }
             Ok(())
         };
-    match ingest::step(n, m.severity, &windows) {
-        Step::Nothing => {}
+    match step {
+        Step::Nothing => {
+            // Nothing changes: the incident, if there is one, is not touched.
+            let found =
+                incidents::incidents_by_external_id(conn, std::slice::from_ref(&n.incident))?;
+            return Ok(found.get(&n.incident).map(|i| i.id));
+        }
         Step::Open { start, end } => open(conn, start, end)?,
         Step::Close { window, end } => {
             store::close_window(conn, window, end)?;
@@ -273,7 +384,7 @@ fn apply(
             open(conn, at, None)?;
         }
     }
-    Ok(())
+    Ok(Some(group.incident(conn, ctx.now)?))
 }
 
 /// What a delivery did.
@@ -291,7 +402,7 @@ struct Outcome {
 /// Applies notifications of one incident, each once, as one change.
 fn receive(
     conn: &mut DbConnection,
-    now: i64,
+    ctx: &Ctx,
     notifications: &[Incoming],
     mut outcome: Outcome,
 ) -> Result<Changed, ApiError> {
@@ -312,29 +423,29 @@ fn receive(
         let mut notification = NewNotification {
             source,
             key: &n.key,
-            received_at: now,
+            received_at: ctx.now,
             body: &body,
             state: "unmatched",
             problem: None,
             incident_id: None,
         };
-        match matched(conn, &rules, n, now)? {
+        match plan(conn, &rules, n, ctx.now)? {
             Err(problem) => {
                 notification.problem = Some(&problem);
                 store::insert_notification(conn, &notification)?;
                 outcome.unmatched += 1;
             }
-            Ok(m) => {
+            Ok(plan) => {
                 notification.state = "applied";
-                notification.incident_id = Some(group.incident(conn, now)?);
                 let id = store::insert_notification(conn, &notification)?;
-                apply(conn, &mut group, n, m, id, now)?;
+                let incident = apply(conn, ctx, &mut group, n, plan, id)?;
+                store::mark_applied(conn, id, incident)?;
+                outcome.incident_id = incident.or(outcome.incident_id);
                 outcome.applied += 1;
             }
         }
     }
-    outcome.incident_id = group.incident.as_ref().map(|(id, _)| *id);
-    let audit = group.finish(conn, now)?.into_iter().collect();
+    let audit = group.finish(conn, ctx.now)?.into_iter().collect();
     let body = serde_json::to_value(&outcome).map_err(ApiError::internal)?;
     Ok(Changed::new(StatusCode::OK, body, audit))
 }
@@ -368,7 +479,7 @@ pub async fn alertmanager(
     }
     let notifications = alertmanager::incoming(&body.value, write.now())?;
     commit(write, body.fingerprint, move |conn, ctx| {
-        receive(conn, ctx.now, &notifications, Outcome::default())
+        receive(conn, ctx, &notifications, Outcome::default())
     })
     .await
 }
@@ -396,7 +507,7 @@ pub async fn pagerduty(req: HttpRequest, body: RawBody) -> Result<HttpResponse, 
             ignored,
             ..Outcome::default()
         };
-        receive(conn, ctx.now, &notifications, outcome)
+        receive(conn, ctx, &notifications, outcome)
     })
     .await
 }
@@ -460,8 +571,8 @@ pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, Ap
         let n: Incoming = serde_json::from_str(&kept.body).map_err(ApiError::internal)?;
         store::lock_group(conn, &n.incident)?;
         let rules = rules(conn, n.source)?;
-        let m = match matched(conn, &rules, &n, ctx.now)? {
-            Ok(m) => m,
+        let plan = match plan(conn, &rules, &n, ctx.now)? {
+            Ok(plan) => plan,
             Err(problem) => {
                 return Err(ApiError::Conflict(format!(
                     "notification {id} still matches no rule: {problem}"
@@ -469,9 +580,8 @@ pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, Ap
             }
         };
         let mut group = Group::new(&n);
-        let incident = group.incident(conn, ctx.now)?;
+        let incident = apply(conn, ctx, &mut group, &n, plan, id)?;
         store::mark_applied(conn, id, incident)?;
-        apply(conn, &mut group, &n, m, id, ctx.now)?;
         let mut audit: Vec<AuditEntry> = group.finish(conn, ctx.now)?.into_iter().collect();
         let after = store::find_notification(conn, id)?
             .map(notification_view)
@@ -484,6 +594,40 @@ pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, Ap
             Some(after.clone()),
         ));
         Ok(Changed::new(StatusCode::OK, after, audit))
+    })
+    .await
+}
+
+/// Whether `given` is one of `secrets`, compared by their SHA-256 digests (no timing tells how
+/// much of a guess was right). No secret configured: nothing matches.
+fn secret_matches(secrets: &[String], given: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    let given = Sha256::digest(given.as_bytes());
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .any(|s| Sha256::digest(s.as_bytes()) == given)
+}
+
+/// `POST /v1/ingest/statuspage/{secret}`: Statuspage's webhook, authenticated by a secret in the
+/// URL (`SLA_STATUSPAGE_SECRETS`); a wrong one is a 401 and writes nothing.
+pub async fn statuspage(
+    req: HttpRequest,
+    secret: web::Path<String>,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let _slot = slot(&req)?;
+    let state = app_state(&req)?;
+    if !secret_matches(&state.statuspage_secrets, &secret) {
+        return Err(ApiError::Unauthorized(
+            "the URL's secret is not one of SLA_STATUSPAGE_SECRETS".into(),
+        ));
+    }
+    let value: Value = parse_json(&body.bytes)?;
+    let n = statuspage::incoming(&value)?;
+    let write = Write::signed(&req, "statuspage")?;
+    commit(write, body.fingerprint, move |conn, ctx| {
+        receive(conn, ctx, std::slice::from_ref(&n), Outcome::default())
     })
     .await
 }

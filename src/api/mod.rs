@@ -54,6 +54,8 @@ pub struct AppState {
     pub run_page: i64,
     /// What PagerDuty signs its webhooks with (`SLA_PAGERDUTY_SECRETS`).
     pub pagerduty_secrets: Vec<String>,
+    /// The secrets Statuspage's webhook URLs carry (`SLA_STATUSPAGE_SECRETS`).
+    pub statuspage_secrets: Vec<String>,
     /// Ingest requests worked at once (`SLA_INGEST_CONCURRENCY`); past them, 429.
     pub ingest_slots: Arc<tokio::sync::Semaphore>,
 }
@@ -124,6 +126,7 @@ routes! {
     POST   "/v1/imports/statuspage"                     Incidents => imports::statuspage,
     POST   "/v1/ingest/alertmanager"                    Incidents => ingest::alertmanager,
     POST   "/v1/ingest/pagerduty"                       Public    => ingest::pagerduty,
+    POST   "/v1/ingest/statuspage/{secret}"             Public    => ingest::statuspage,
     GET    "/v1/ingest/rules"                           Read      => ingest::list_rules,
     POST   "/v1/ingest/rules"                           Admin     => ingest::create_rule,
     DELETE "/v1/ingest/rules/{id}"                      Admin     => ingest::delete_rule,

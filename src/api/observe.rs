@@ -48,7 +48,7 @@ pub async fn observe<B: MessageBody + 'static>(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path()
+        path = %logged_path(req.path())
     );
     let started = Instant::now();
     // The middlewares further in answer their refusals (`extract::refuse`), so each has the id.
@@ -113,4 +113,14 @@ async fn with_request_id(response: ServiceResponse<BoxBody>, id: &str) -> Servic
         Err(_) => bytes.to_vec(),
     };
     ServiceResponse::new(http, answer.set_body(BoxBody::new(body)))
+}
+
+/// The path as the log shows it: a secret in it (the Statuspage webhook's) is not logged.
+fn logged_path(path: &str) -> &str {
+    const SECRET_IN_PATH: &str = "/v1/ingest/statuspage/";
+    if path.starts_with(SECRET_IN_PATH) {
+        "/v1/ingest/statuspage/{secret}"
+    } else {
+        path
+    }
 }

@@ -125,13 +125,17 @@ pub fn find_notification(conn: &mut DbConnection, id: i64) -> QueryResult<Option
         .optional()
 }
 
-/// A notification now applied to `incident_id` (a replay found a rule).
-pub fn mark_applied(conn: &mut DbConnection, id: i64, incident_id: i64) -> QueryResult<usize> {
+/// A notification applied to the incident it changed.
+pub fn mark_applied(
+    conn: &mut DbConnection,
+    id: i64,
+    incident_id: Option<i64>,
+) -> QueryResult<usize> {
     diesel::update(ingest_notifications::table.find(id))
         .set((
             ingest_notifications::state.eq("applied"),
             ingest_notifications::problem.eq(None::<String>),
-            ingest_notifications::incident_id.eq(Some(incident_id)),
+            ingest_notifications::incident_id.eq(incident_id),
         ))
         .execute(conn)
 }

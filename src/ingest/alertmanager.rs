@@ -107,6 +107,7 @@ pub fn incoming(delivery: &Delivery, now: i64) -> Result<Vec<Incoming>, Invalid>
             // Alertmanager says when an alert started and ended, not when its labels changed.
             at: now,
             received: serde_json::to_value(alert).unwrap_or_default(),
+            document: None,
         });
     }
     Ok(out)

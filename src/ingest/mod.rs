@@ -5,6 +5,7 @@
 pub mod alertmanager;
 pub mod pagerduty;
 pub mod rules;
+pub mod statuspage;
 
 use std::collections::BTreeMap;
 
@@ -37,6 +38,9 @@ pub struct Incoming {
     pub at: i64,
     /// The payload it came from.
     pub received: serde_json::Value,
+    /// A Statuspage incident update: the one-incident document the status-page import reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<serde_json::Value>,
 }
 
 /// What one notification does to the windows already opened for its identity.
@@ -102,7 +106,7 @@ pub fn title_of(text: Option<&str>, default: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use Severity::*;
 
@@ -121,10 +125,16 @@ mod tests {
             resolved,
             at,
             received: serde_json::Value::Null,
+            document: None,
         }
     }
 
-    fn window(id: i64, severity: Severity, start: i64, end: Option<i64>) -> SourcedWindow {
+    pub(crate) fn window(
+        id: i64,
+        severity: Severity,
+        start: i64,
+        end: Option<i64>,
+    ) -> SourcedWindow {
         SourcedWindow {
             id,
             incident_id: 1,

@@ -116,6 +116,7 @@ pub fn incoming(webhook: &Webhook) -> Result<Option<Incoming>, Invalid> {
         resolved: resolved.then_some(at.max(start + 1)),
         at,
         received: serde_json::to_value(event).unwrap_or_default(),
+        document: None,
     }))
 }
 

@@ -13,6 +13,8 @@ use crate::engine::Severity;
 pub enum Source {
     Alertmanager,
     Pagerduty,
+    /// Read by the import's rules, not by ingest rules.
+    Statuspage,
 }
 
 impl Source {
@@ -20,6 +22,7 @@ impl Source {
         match self {
             Source::Alertmanager => "alertmanager",
             Source::Pagerduty => "pagerduty",
+            Source::Statuspage => "statuspage",
         }
     }
 

@@ -49,14 +49,16 @@ fn concrete(path: &str) -> String {
         .replace("{external_id}", "nobody")
         .replace("{id}", "424242")
         .replace("{window_id}", "424243")
+        .replace("{secret}", "not-the-secret")
 }
 
 fn every_route_checks_roles(app: &TestApp) {
     for route in ROUTES {
         let path = concrete(route.path);
-        // PagerDuty signs its webhooks instead of sending a token: whatever the token, a
-        // delivery without PagerDuty's signature is a 401 (tests/api/pagerduty.rs).
-        if route.path == "/v1/ingest/pagerduty" {
+        // PagerDuty signs its webhooks and Statuspage's URL carries a secret instead of a
+        // token: whatever the token, a delivery without them is a 401 (tests/api/pagerduty.rs,
+        // tests/api/statuspage_webhooks.rs).
+        if route.path == "/v1/ingest/pagerduty" || route.path == "/v1/ingest/statuspage/{secret}" {
             for role in Role::ALL {
                 let r = app.send(route.method, &path, Some(role), Some("{}"), &[]);
                 assert_problem(&r, 401, None);

@@ -37,6 +37,13 @@ fn logs_of(app: &TestApp, env: &[(&str, &str)]) -> String {
         .call()
         .unwrap();
     assert_eq!(r.status(), 401);
+    // A Statuspage webhook's URL carries its secret: the log shows the route, not the secret.
+    let r = agent
+        .post(format!("{base}/v1/ingest/statuspage/sp-url-secret-5150"))
+        .header("Content-Type", "application/json")
+        .send("{}")
+        .unwrap();
+    assert_eq!(r.status(), 401);
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -51,7 +58,7 @@ fn logs_of(app: &TestApp, env: &[(&str, &str)]) -> String {
         .read_to_string(&mut logs)
         .unwrap();
     // Nothing secret: the signing secret, a token, the database password.
-    for secret in [SECRET, token.as_str(), "pw-hunter2"] {
+    for secret in [SECRET, token.as_str(), "pw-hunter2", "sp-url-secret-5150"] {
         assert!(!logs.contains(secret), "a secret in the logs: {logs}");
     }
     logs

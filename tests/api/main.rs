@@ -32,3 +32,4 @@ mod request_ids;
 mod simulations;
 mod spec_edges;
 mod statements;
+mod statuspage_webhooks;

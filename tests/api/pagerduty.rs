@@ -19,6 +19,7 @@ pub fn with_secrets() -> Setup {
     Setup {
         settings: ServeSettings {
             pagerduty_secrets: vec![SECRET.into(), OLD_SECRET.into()],
+            statuspage_secrets: vec![crate::statuspage_webhooks::SECRET.into()],
             ..defaults.settings
         },
         ..defaults

@@ -50,6 +50,16 @@ pub fn walk(c: &mut Checker) {
     let headers = [("X-PagerDuty-Signature", signature.as_str())];
     let r = c.send("POST", "/v1/ingest/pagerduty", None, Some(&event), &headers);
     assert_eq!(r.status, 200, "{}", r.text);
+    let update = json!({"meta": {}, "page": {"id": "pg1", "status_indicator": "major"},
+        "component_update": {"created_at": "2026-01-25T11:00:00Z", "new_status": "major_outage",
+            "old_status": "operational", "id": "cu1", "component_id": "nobody-has-this"},
+        "component": {"id": "nobody-has-this", "name": "Nothing"}});
+    let path = format!(
+        "/v1/ingest/statuspage/{}",
+        crate::statuspage_webhooks::SECRET
+    );
+    let r = c.send("POST", &path, None, Some(&update), &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
     let path = format!("/v1/ingest/rules/{}", fixed["id"]);
     c.write("DELETE", &path, Role::Admin, serde_json::Value::Null, 200);
 }
