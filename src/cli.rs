@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `import`, `credit-run`, `exposure`, `explain`,
-//! `report`, `token`.
+//! `rules`, `report`, `token`.
 
 use std::net::TcpListener;
 
@@ -89,6 +89,9 @@ pub enum Command {
         #[command(flatten)]
         db: DatabaseSettings,
     },
+    /// Ingest rules: how notifications from monitoring become impact windows (docs/ingest.md).
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Write a monthly report to standard output.
     Report {
         #[arg(value_enum)]
@@ -141,6 +144,54 @@ pub enum ReportFormat {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Every rule, oldest (tried first) first, as JSON.
+    List {
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
+    /// Add a rule; prints it as JSON.
+    Add {
+        /// alertmanager or pagerduty.
+        #[arg(long)]
+        source: String,
+        /// The label whose value is the component's key (or give --component).
+        #[arg(long)]
+        component_label: Option<String>,
+        /// One component for every notification the rule matches.
+        #[arg(long)]
+        component: Option<String>,
+        /// The label whose value says the severity.
+        #[arg(long)]
+        severity_label: String,
+        /// A label value and the severity it maps to, e.g. critical=major_outage; repeat it.
+        #[arg(long = "severity", value_name = "VALUE=SEVERITY", required = true)]
+        severities: Vec<String>,
+        /// The label whose value is the one region the window is limited to.
+        #[arg(long)]
+        region_label: Option<String>,
+        /// The label whose value is the one customer (external id) the window is limited to.
+        #[arg(long)]
+        customer_label: Option<String>,
+        /// Who the audit log names.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
+    /// Delete a rule; windows it opened stay.
+    Delete {
+        /// The rule's id.
+        id: i64,
+        /// Who the audit log names.
+        #[arg(long, default_value = "cli")]
+        actor: String,
+        #[command(flatten)]
+        db: DatabaseSettings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ImportCommand {
     /// Import a status page's incidents.json (see tests/fixtures/README.md for the rules).
     Statuspage {
@@ -169,6 +220,79 @@ impl clap::ValueEnum for Role {
     }
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+/// `sla-ledger rules …`: what `/v1/ingest/rules` does, as an admin named `--actor`.
+fn rules(command: RulesCommand) -> Result<(), String> {
+    use crate::api::ingest::{add_rule, all_rules, remove_rule};
+    use crate::api::{ApiError, Changed};
+    let printed = |body: &serde_json::Value| {
+        serde_json::to_string_pretty(body)
+            .map(|text| println!("{text}"))
+            .map_err(|e| e.to_string())
+    };
+    // One change in one transaction, audited.
+    let change =
+        |db: &Db,
+         actor: String,
+         f: &dyn Fn(&mut crate::db::DbConnection, i64) -> Result<Changed, ApiError>| {
+            let caller = crate::auth::Caller::local(actor, Role::Admin);
+            let now = crate::clock::SystemClock.now();
+            db.transaction(|conn| -> Result<serde_json::Value, ApiError> {
+                let changed = f(conn, now)?;
+                crate::db::audit::record_all(conn, &caller, now, &changed.audit)?;
+                Ok(changed.body)
+            })
+            .map_err(|e| e.to_string())
+        };
+    match command {
+        RulesCommand::List { db } => {
+            let db = migrated(&db)?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            printed(&all_rules(&mut conn).map_err(|e| e.to_string())?)
+        }
+        RulesCommand::Add {
+            source,
+            component_label,
+            component,
+            severity_label,
+            severities,
+            region_label,
+            customer_label,
+            actor,
+            db,
+        } => {
+            let mut map = std::collections::BTreeMap::new();
+            for pair in &severities {
+                let (value, severity) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("--severity {pair}: give VALUE=SEVERITY"))?;
+                let severity = severity
+                    .parse::<crate::engine::Severity>()
+                    .map_err(|e| format!("--severity {pair}: {e}"))?;
+                map.insert(value.to_owned(), severity);
+            }
+            let rule = crate::ingest::rules::RuleInput {
+                source,
+                component_label,
+                component,
+                severity_label,
+                severities: map,
+                region_label,
+                customer_label,
+            }
+            .check()
+            .map_err(|e| format!("--{}: {}", e.field.replace('_', "-"), e.reason))?;
+            let db = migrated(&db)?;
+            printed(&change(&db, actor, &|conn, now| {
+                add_rule(conn, &rule, now)
+            })?)
+        }
+        RulesCommand::Delete { id, actor, db } => {
+            let db = migrated(&db)?;
+            printed(&change(&db, actor, &|conn, _| remove_rule(conn, id))?)
+        }
     }
 }
 
@@ -278,6 +402,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Rules(command) => rules(command),
         Command::Report {
             report,
             period,

@@ -68,6 +68,57 @@ fn rule_view(row: &RuleRow) -> Result<RuleView, ApiError> {
     })
 }
 
+/// Adds a checked rule at `now` (`POST /v1/ingest/rules`, `sla-ledger rules add`).
+pub fn add_rule(conn: &mut DbConnection, rule: &Rule, now: i64) -> Result<Changed, ApiError> {
+    if let ComponentFrom::Fixed(key) = &rule.component
+        && catalog::find_component(conn, key)?.is_none()
+    {
+        return Err(ApiError::invalid(
+            "component",
+            format!("no component `{key}`"),
+        ));
+    }
+    let (component_label, component) = match &rule.component {
+        ComponentFrom::Label(l) => (Some(l.as_str()), None),
+        ComponentFrom::Fixed(c) => (None, Some(c.as_str())),
+    };
+    let severities = serde_json::to_string(&rule.severities).map_err(ApiError::internal)?;
+    let id = store::insert_rule(
+        conn,
+        &NewRule {
+            source: rule.source.as_str(),
+            component_label,
+            component,
+            severity_label: &rule.severity_label,
+            severities: &severities,
+            region_label: rule.region_label.as_deref(),
+            customer_label: rule.customer_label.as_deref(),
+            created_at: now,
+        },
+    )?;
+    let row =
+        store::find_rule(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no rule {id}")))?;
+    let view = snapshot(&rule_view(&row)?);
+    Ok(Changed::created("ingest_rule.create", id, view))
+}
+
+/// Deletes a rule (`DELETE /v1/ingest/rules/{id}`, `sla-ledger rules delete`).
+pub fn remove_rule(conn: &mut DbConnection, id: i64) -> Result<Changed, ApiError> {
+    let row =
+        store::find_rule(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("no rule {id}")))?;
+    let before = snapshot(&rule_view(&row)?);
+    store::delete_rule(conn, id)?;
+    let body = json!({ "deleted": id });
+    Ok(Changed::deleted("ingest_rule.delete", id, before, body))
+}
+
+/// Every rule as the API shows it, oldest first (`sla-ledger rules list`).
+pub fn all_rules(conn: &mut DbConnection) -> Result<Value, ApiError> {
+    let rows = store::list_rules(conn, 0, i64::MAX)?;
+    let views = rows.iter().map(rule_view).collect::<Result<Vec<_>, _>>()?;
+    serde_json::to_value(views).map_err(ApiError::internal)
+}
+
 /// `POST /v1/ingest/rules` (admin).
 pub async fn create_rule(
     write: Write,
@@ -75,36 +126,7 @@ pub async fn create_rule(
 ) -> Result<HttpResponse, ApiError> {
     let rule = body.value.check()?;
     commit(write, body.fingerprint, move |conn, ctx| {
-        if let ComponentFrom::Fixed(key) = &rule.component
-            && catalog::find_component(conn, key)?.is_none()
-        {
-            return Err(ApiError::invalid(
-                "component",
-                format!("no component `{key}`"),
-            ));
-        }
-        let (component_label, component) = match &rule.component {
-            ComponentFrom::Label(l) => (Some(l.as_str()), None),
-            ComponentFrom::Fixed(c) => (None, Some(c.as_str())),
-        };
-        let severities = serde_json::to_string(&rule.severities).map_err(ApiError::internal)?;
-        let id = store::insert_rule(
-            conn,
-            &NewRule {
-                source: rule.source.as_str(),
-                component_label,
-                component,
-                severity_label: &rule.severity_label,
-                severities: &severities,
-                region_label: rule.region_label.as_deref(),
-                customer_label: rule.customer_label.as_deref(),
-                created_at: ctx.now,
-            },
-        )?;
-        let row = store::find_rule(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no rule {id}")))?;
-        let view = snapshot(&rule_view(&row)?);
-        Ok(Changed::created("ingest_rule.create", id, view))
+        add_rule(conn, &rule, ctx.now)
     })
     .await
 }
@@ -124,15 +146,7 @@ pub async fn list_rules(list: Listing<NoFilters>) -> Result<HttpResponse, ApiErr
 /// `DELETE /v1/ingest/rules/{id}` (admin).
 pub async fn delete_rule(write: Write, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    commit_bodiless(write, move |conn, _| {
-        let row = store::find_rule(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no rule {id}")))?;
-        let before = snapshot(&rule_view(&row)?);
-        store::delete_rule(conn, id)?;
-        let body = json!({ "deleted": id });
-        Ok(Changed::deleted("ingest_rule.delete", id, before, body))
-    })
-    .await
+    commit_bodiless(write, move |conn, _| remove_rule(conn, id)).await
 }
 
 /// The rule that makes a window of the notification's labels: the first that applies and names

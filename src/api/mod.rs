@@ -14,7 +14,7 @@ pub mod extract;
 mod health;
 mod imports;
 mod incidents;
-mod ingest;
+pub mod ingest;
 pub mod observe;
 mod pagination;
 mod plans;
@@ -25,6 +25,7 @@ mod status;
 mod subscriptions;
 mod windows;
 mod write;
+pub use write::Changed;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, guard, web};

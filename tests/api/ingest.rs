@@ -325,6 +325,48 @@ fn rules_and_bad_deliveries(app: &TestApp) {
     );
     assert_problem(&payload(local), 422, Some("alerts[0].startsAt"));
 
+    // The command line manages the same rules, audited as its actor.
+    let added: Value = serde_json::from_str(&app.cli(&[
+        "rules",
+        "add",
+        "--source",
+        "alertmanager",
+        "--component-label",
+        "service",
+        "--severity-label",
+        "severity",
+        "--severity",
+        "critical=major_outage",
+        "--severity",
+        "warning=partial_outage",
+        "--actor",
+        "ops",
+    ]))
+    .unwrap();
+    assert_eq!(added["severities"]["warning"], "partial_outage");
+    let listed: Value = serde_json::from_str(&app.cli(&["rules", "list"])).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().last().unwrap()["id"],
+        added["id"]
+    );
+    let via_api = app.get("/v1/ingest/rules", Role::Viewer);
+    assert_eq!(
+        via_api.body["items"].as_array().unwrap().last().unwrap(),
+        &added
+    );
+    let deleted: Value =
+        serde_json::from_str(&app.cli(&["rules", "delete", &added["id"].to_string()])).unwrap();
+    assert_eq!(deleted["deleted"], added["id"]);
+    let audit = app.get("/v1/audit?entity=ingest_rule", Role::Admin);
+    assert!(
+        audit.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["actor"] == "ops"),
+        "{}",
+        audit.text
+    );
     assert_problem(
         &app.post(
             "/v1/ingest/alertmanager",
