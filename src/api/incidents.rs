@@ -28,6 +28,8 @@ pub struct WindowView {
     end: Option<String>,
     regions: Vec<String>,
     customers: Vec<String>,
+    /// The source and notification that opened it; null when a person or an import did.
+    source: Option<serde_json::Value>,
 }
 
 impl From<&StoredWindow> for WindowView {
@@ -41,6 +43,9 @@ impl From<&StoredWindow> for WindowView {
             end: w.end.map(format_instant),
             regions: w.regions.clone(),
             customers: w.customers.clone(),
+            source: stored.source.as_ref().map(|(name, notification)| {
+                serde_json::json!({ "name": name, "notification_id": notification })
+            }),
         }
     }
 }

@@ -19,6 +19,8 @@ struct WindowRow {
     severity: String,
     start_at: i64,
     end_at: Option<i64>,
+    source: Option<String>,
+    notification_id: Option<i64>,
 }
 
 /// A stored window: where it is kept, the window, and its customers' internal ids (those of
@@ -29,6 +31,9 @@ pub struct StoredWindow {
     pub incident_id: i64,
     pub window: ImpactWindow,
     pub customer_ids: Vec<i64>,
+    /// Where it came from, when a notification opened it (docs/ingest.md): the source and the
+    /// notification.
+    pub source: Option<(String, Option<i64>)>,
 }
 
 impl From<StoredWindow> for crate::engine::Window {
@@ -189,6 +194,7 @@ fn with_scopes(conn: &mut DbConnection, rows: Vec<WindowRow>) -> QueryResult<Vec
             Ok(StoredWindow {
                 id: w.id,
                 incident_id: w.incident_id,
+                source: w.source.map(|name| (name, w.notification_id)),
                 window: ImpactWindow {
                     component: w.component_key,
                     severity,
