@@ -136,7 +136,8 @@ pub struct ServeSettings {
         long,
         env = "SLA_STATUSPAGE_SECRETS",
         value_delimiter = ',',
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = url_secret
     )]
     pub statuspage_secrets: Vec<String>,
 
@@ -148,4 +149,16 @@ pub struct ServeSettings {
     /// On SIGTERM: how long requests in flight may take to finish before the service exits.
     #[arg(long, env = "SLA_SHUTDOWN_GRACE", default_value = "30s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
+}
+
+/// A secret sent in a URL must be long enough not to be guessed: 16 characters or more, of
+/// those a URL path carries as they are.
+fn url_secret(text: &str) -> Result<String, String> {
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
+    if text.len() < 16 || !plain {
+        return Err("give at least 16 characters of A-Z, a-z, 0-9, -, _, . or ~".into());
+    }
+    Ok(text.to_owned())
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::Connection as _;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -21,7 +22,7 @@ use crate::domain::format_instant;
 use crate::domain::incident::{ImpactWindow, IncidentStatus};
 use crate::engine::Severity;
 use crate::import;
-use crate::import::apply::{Options as ImportOptions, apply as apply_import};
+use crate::import::apply::{ApplyError, Options as ImportOptions, apply as apply_import};
 use crate::import::statuspage::Document;
 use crate::ingest::alertmanager::{self, Delivery};
 use crate::ingest::rules::{ComponentFrom, Matched, Rule, RuleInput, Source};
@@ -279,6 +280,11 @@ fn plan(
             codes.join(", ")
         )
     };
+    if n.at > now + FUTURE_SLACK {
+        return Ok(Err(
+            "it says something happens more than 5 minutes in the future".into(),
+        ));
+    }
     if n.source != Source::Statuspage {
         return Ok(matched(conn, rules, n, now)?.map(|m| Plan::Windows {
             component: m.component,
@@ -288,8 +294,10 @@ fn plan(
         }));
     }
     if let Some(document) = &n.document {
-        let doc = import::statuspage::parse(document.to_string().as_bytes())
-            .map_err(|e| ApiError::invalid("incident", e.to_string()))?;
+        let doc = match import::statuspage::parse(document.to_string().as_bytes()) {
+            Ok(doc) => doc,
+            Err(e) => return Ok(Err(format!("the import cannot read the incident: {e}"))),
+        };
         let codes: Vec<String> = doc
             .component_codes_used()
             .into_iter()
@@ -332,7 +340,8 @@ fn plan(
 }
 
 /// Carries out a matched notification; `notification` names where its windows came from.
-/// Answers the incident it changed.
+/// Answers the incident it changed, or why it cannot be applied after all (a window it would
+/// write fails the checks every window passes, or the import refuses the incident).
 fn apply(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -340,13 +349,32 @@ fn apply(
     n: &Incoming,
     plan: Plan,
     notification: i64,
-) -> Result<Option<i64>, ApiError> {
+) -> Result<Result<Option<i64>, String>, ApiError> {
+    let source = n.source.as_str();
+    // Sources whose notifications each carry the whole state: older news changes nothing.
+    let last = match n.source {
+        Source::Alertmanager => None,
+        Source::Pagerduty | Source::Statuspage => {
+            store::last_applied_at(conn, source, &n.identity, notification)?
+        }
+    };
     let (component, severity, regions, customers) = match plan {
         Plan::Import(doc) => {
-            apply_import(conn, &doc, &ImportOptions::default(), &ctx.caller, ctx.now)?;
+            if last.is_none_or(|last| n.at >= last) {
+                // In a savepoint: a refused import leaves nothing behind.
+                let imported = conn.transaction(|c| {
+                    apply_import(c, &doc, &ImportOptions::default(), &ctx.caller, ctx.now)
+                });
+                match imported {
+                    Ok(_) => {}
+                    Err(ApplyError::Db(e)) => return Err(e.into()),
+                    Err(ApplyError::Store(e)) => return Err(e.into()),
+                    Err(refused) => return Ok(Err(refused.to_string())),
+                }
+            }
             let found =
                 incidents::incidents_by_external_id(conn, std::slice::from_ref(&n.incident))?;
-            return Ok(found.get(&n.incident).map(|i| i.id));
+            return Ok(Ok(found.get(&n.incident).map(|i| i.id)));
         }
         Plan::Windows {
             component,
@@ -355,50 +383,60 @@ fn apply(
             customers,
         } => (component, severity, regions, customers),
     };
-    let source = n.source.as_str();
     let windows = store::sourced_windows(conn, source, &n.identity)?;
     let step = match (n.source, severity) {
-        (Source::Statuspage, severity) => statuspage::step(n, severity, &windows),
-        (_, Some(severity)) => ingest::step(n, severity, &windows),
-        (_, None) => Step::Nothing,
+        (Source::Alertmanager, Some(severity)) => ingest::step(n, severity, &windows),
+        (Source::Alertmanager, None) => Step::Nothing,
+        (Source::Pagerduty | Source::Statuspage, severity) => {
+            ingest::latest_step(n, severity, &windows, last)
+        }
     };
-    let mut open =
-        |conn: &mut DbConnection, start: i64, end: Option<i64>| -> Result<(), ApiError> {
-            let Some(severity) = severity else {
-                return Ok(());
-            };
-            let incident = group.incident(conn, ctx.now)?;
-            let window = ImpactWindow {
-                component: component.clone(),
-                severity,
-                start,
-                end,
-                regions: regions.clone(),
-                customers: customers.clone(),
-            };
-            let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
-            for id in ids {
-                store::mark_sourced(conn, id, source, &n.identity, notification)?;
-            }
-            Ok(())
+    // Every window passes the checks a window written by hand passes (SPEC §2, 366 days).
+    let checked = |start: i64, end: Option<i64>| -> Option<ImpactWindow> {
+        let window = ImpactWindow {
+            component: component.clone(),
+            severity: severity?,
+            start,
+            end,
+            regions: regions.clone(),
+            customers: customers.clone(),
         };
+        window.check_times("", ctx.now).ok().map(|()| window)
+    };
+    let refused = |why: &str| Ok(Err(format!("the window it would write {why}")));
+    let mut open = |conn: &mut DbConnection, window: ImpactWindow| -> Result<(), ApiError> {
+        let incident = group.incident(conn, ctx.now)?;
+        let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
+        for id in ids {
+            store::mark_sourced(conn, id, source, &n.identity, notification)?;
+        }
+        Ok(())
+    };
     match step {
         Step::Nothing => {
             // Nothing changes: the incident, if there is one, is not touched.
             let found =
                 incidents::incidents_by_external_id(conn, std::slice::from_ref(&n.incident))?;
-            return Ok(found.get(&n.incident).map(|i| i.id));
+            return Ok(Ok(found.get(&n.incident).map(|i| i.id)));
         }
-        Step::Open { start, end } => open(conn, start, end)?,
+        Step::Open { start, end } => {
+            let Some(window) = checked(start, end) else {
+                return refused("fails the checks of every window (SPEC §2, at most 366 days)");
+            };
+            open(conn, window)?;
+        }
         Step::Close { window, end } => {
             store::close_window(conn, window, end)?;
         }
         Step::Switch { window, at } => {
+            let Some(next) = checked(at, None) else {
+                return refused("fails the checks of every window (SPEC §2)");
+            };
             store::close_window(conn, window, at)?;
-            open(conn, at, None)?;
+            open(conn, next)?;
         }
     }
-    Ok(Some(group.incident(conn, ctx.now)?))
+    Ok(Ok(Some(group.incident(conn, ctx.now)?)))
 }
 
 /// What a delivery did.
@@ -439,6 +477,8 @@ fn receive(
             key: &n.key,
             received_at: ctx.now,
             body: &body,
+            identity: &n.identity,
+            at: n.at,
             state: "unmatched",
             problem: None,
             incident_id: None,
@@ -452,10 +492,17 @@ fn receive(
             Ok(plan) => {
                 notification.state = "applied";
                 let id = store::insert_notification(conn, &notification)?;
-                let incident = apply(conn, ctx, &mut group, n, plan, id)?;
-                store::mark_applied(conn, id, incident)?;
-                outcome.incident_id = incident.or(outcome.incident_id);
-                outcome.applied += 1;
+                match apply(conn, ctx, &mut group, n, plan, id)? {
+                    Ok(incident) => {
+                        store::mark_applied(conn, id, incident)?;
+                        outcome.incident_id = incident.or(outcome.incident_id);
+                        outcome.applied += 1;
+                    }
+                    Err(problem) => {
+                        store::mark_unmatched(conn, id, &problem)?;
+                        outcome.unmatched += 1;
+                    }
+                }
             }
         }
     }
@@ -574,27 +621,29 @@ pub async fn unmatched(list: Listing<NoFilters>) -> Result<HttpResponse, ApiErro
 pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     commit_bodiless(write, move |conn, ctx| {
-        let kept = store::find_notification(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no notification {id}")))?;
+        let found = |conn: &mut DbConnection| {
+            store::find_notification(conn, id)?
+                .ok_or_else(|| ApiError::NotFound(format!("no notification {id}")))
+        };
+        let n: Incoming = serde_json::from_str(&found(conn)?.body).map_err(ApiError::internal)?;
+        // Read its state again under its group's lock: two replays at once apply it once.
+        store::lock_group(conn, &n.incident)?;
+        let kept = found(conn)?;
         if kept.state != "unmatched" {
             return Err(ApiError::Conflict(format!(
                 "notification {id} is {}",
                 kept.state
             )));
         }
-        let n: Incoming = serde_json::from_str(&kept.body).map_err(ApiError::internal)?;
-        store::lock_group(conn, &n.incident)?;
         let rules = rules(conn, n.source)?;
-        let plan = match plan(conn, &rules, &n, ctx.now)? {
-            Ok(plan) => plan,
-            Err(problem) => {
-                return Err(ApiError::Conflict(format!(
-                    "notification {id} still matches no rule: {problem}"
-                )));
-            }
+        let still = |problem: String| {
+            ApiError::Conflict(format!(
+                "notification {id} still cannot be applied: {problem}"
+            ))
         };
+        let plan = plan(conn, &rules, &n, ctx.now)?.map_err(still)?;
         let mut group = Group::new(&n);
-        let incident = apply(conn, ctx, &mut group, &n, plan, id)?;
+        let incident = apply(conn, ctx, &mut group, &n, plan, id)?.map_err(still)?;
         store::mark_applied(conn, id, incident)?;
         let mut audit: Vec<AuditEntry> = group.finish(conn, ctx.now)?.into_iter().collect();
         let after = store::find_notification(conn, id)?

@@ -115,10 +115,12 @@ async fn with_request_id(response: ServiceResponse<BoxBody>, id: &str) -> Servic
     ServiceResponse::new(http, answer.set_body(BoxBody::new(body)))
 }
 
-/// The path as the log shows it: a secret in it (the Statuspage webhook's) is not logged.
+/// The path as the log shows it: a secret in it (the Statuspage webhook's) is not logged, however
+/// the path is percent-encoded.
 fn logged_path(path: &str) -> &str {
     const SECRET_IN_PATH: &str = "/v1/ingest/statuspage/";
-    if path.starts_with(SECRET_IN_PATH) {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    if decoded.starts_with(SECRET_IN_PATH) {
         "/v1/ingest/statuspage/{secret}"
     } else {
         path

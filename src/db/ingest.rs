@@ -77,6 +77,8 @@ pub struct Notification {
     pub received_at: i64,
     /// What was received, as JSON.
     pub body: String,
+    pub identity: String,
+    pub at: i64,
     /// `applied` or `unmatched`.
     pub state: String,
     /// Why it is unmatched.
@@ -91,6 +93,8 @@ pub struct NewNotification<'a> {
     pub key: &'a str,
     pub received_at: i64,
     pub body: &'a str,
+    pub identity: &'a str,
+    pub at: i64,
     pub state: &'a str,
     pub problem: Option<&'a str>,
     pub incident_id: Option<i64>,
@@ -125,6 +129,22 @@ pub fn find_notification(conn: &mut DbConnection, id: i64) -> QueryResult<Option
         .optional()
 }
 
+/// When what the latest notification applied for `identity` says happened, other than `except`.
+pub fn last_applied_at(
+    conn: &mut DbConnection,
+    source: &str,
+    identity: &str,
+    except: i64,
+) -> QueryResult<Option<i64>> {
+    ingest_notifications::table
+        .filter(ingest_notifications::source.eq(source))
+        .filter(ingest_notifications::identity.eq(identity))
+        .filter(ingest_notifications::state.eq("applied"))
+        .filter(ingest_notifications::id.ne(except))
+        .select(diesel::dsl::max(ingest_notifications::at))
+        .first(conn)
+}
+
 /// A notification applied to the incident it changed.
 pub fn mark_applied(
     conn: &mut DbConnection,
@@ -140,10 +160,14 @@ pub fn mark_applied(
         .execute(conn)
 }
 
-/// A notification still unmatched, and why.
+/// A notification kept unmatched after all, and why.
 pub fn mark_unmatched(conn: &mut DbConnection, id: i64, problem: &str) -> QueryResult<usize> {
     diesel::update(ingest_notifications::table.find(id))
-        .set(ingest_notifications::problem.eq(problem))
+        .set((
+            ingest_notifications::state.eq("unmatched"),
+            ingest_notifications::problem.eq(problem),
+            ingest_notifications::incident_id.eq(None::<i64>),
+        ))
         .execute(conn)
 }
 

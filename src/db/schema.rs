@@ -138,6 +138,8 @@ diesel::table! {
         key -> Text,
         received_at -> BigInt,
         body -> Text,
+        identity -> Text,
+        at -> BigInt,
         state -> Text,
         problem -> Nullable<Text>,
         incident_id -> Nullable<BigInt>,

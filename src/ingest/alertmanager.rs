@@ -56,10 +56,11 @@ fn title(delivery: &Delivery) -> String {
 /// The delivery's alerts as notifications, received at `now`; problems name the field
 /// (`alerts[0].startsAt`).
 pub fn incoming(delivery: &Delivery, now: i64) -> Result<Vec<Incoming>, Invalid> {
-    if delivery.version != "4" {
+    // Alertmanager sends "4"; Grafana alerting sends "1" with the same fields.
+    if delivery.version != "4" && delivery.version != "1" {
         return Err(Invalid::new(
             "version",
-            "must be \"4\" (Alertmanager's webhook version)",
+            "must be \"4\" (Alertmanager) or \"1\" (Grafana alerting)",
         ));
     }
     if delivery.group_key.is_empty() {
@@ -193,5 +194,10 @@ mod tests {
             ..delivery(vec![])
         };
         assert_eq!(incoming(&old, 0).unwrap_err().field, "version");
+        let grafana = Delivery {
+            version: "1".into(),
+            ..delivery(vec![good()])
+        };
+        assert!(incoming(&grafana, 0).is_ok(), "Grafana alerting's version");
     }
 }

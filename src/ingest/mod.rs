@@ -92,6 +92,47 @@ pub fn step(n: &Incoming, severity: Severity, windows: &[SourcedWindow]) -> Step
     }
 }
 
+/// For sources each of whose notifications says the whole state (PagerDuty, Statuspage): the
+/// latest wins. News older than the last applied (`last`) changes nothing. Down opens a window
+/// (at the outage's start when nothing is known of it yet, else when the notification says),
+/// or switches the open one to another severity; up closes it, or, arriving first with a known
+/// start, leaves one closed window.
+pub fn latest_step(
+    n: &Incoming,
+    severity: Option<Severity>,
+    windows: &[SourcedWindow],
+    last: Option<i64>,
+) -> Step {
+    if last.is_some_and(|last| n.at < last) {
+        return Step::Nothing;
+    }
+    let open = windows.iter().find(|w| w.end_at.is_none());
+    match (n.resolved, severity, open) {
+        (Some(end), _, Some(w)) => Step::Close {
+            window: w.id,
+            end: end.max(w.start_at + 1),
+        },
+        (Some(end), _, None) if windows.is_empty() && end > n.start => Step::Open {
+            start: n.start,
+            end: Some(end),
+        },
+        (Some(_), _, None) | (None, None, _) => Step::Nothing,
+        (None, Some(s), Some(w)) if w.severity == s.as_str() => Step::Nothing,
+        (None, Some(_), Some(w)) => Step::Switch {
+            window: w.id,
+            at: n.at.max(w.start_at + 1),
+        },
+        (None, Some(_), None) if windows.is_empty() => Step::Open {
+            start: n.start,
+            end: None,
+        },
+        (None, Some(_), None) => Step::Open {
+            start: n.at,
+            end: None,
+        },
+    }
+}
+
 /// Text for a title: control characters turned into spaces, cut to 200 characters; `default`
 /// when blank.
 pub fn title_of(text: Option<&str>, default: &str) -> String {
@@ -197,6 +238,49 @@ pub(super) mod tests {
                 window: 7,
                 at: START + 1
             }
+        );
+    }
+
+    #[test]
+    fn the_latest_news_wins() {
+        let down = |at: i64| Incoming {
+            at,
+            ..incoming(None, at)
+        };
+        let up = |at: i64| Incoming {
+            at,
+            ..incoming(Some(at), at)
+        };
+        // Resolved first with a known start: one closed window; then older news changes nothing.
+        assert_eq!(
+            latest_step(&up(END), Some(MajorOutage), &[], None),
+            Step::Open {
+                start: START,
+                end: Some(END)
+            }
+        );
+        let closed = [window(7, MajorOutage, START, Some(END))];
+        assert_eq!(
+            latest_step(&down(START + 60), Some(PartialOutage), &closed, Some(END)),
+            Step::Nothing
+        );
+        // Reopened later: a new window from then.
+        assert_eq!(
+            latest_step(&down(END + 600), Some(MajorOutage), &closed, Some(END)),
+            Step::Open {
+                start: END + 600,
+                end: None
+            }
+        );
+        // Up with nothing known and no start before it: nothing, but it is the latest news.
+        let statuspage_up = Incoming {
+            start: END,
+            ..up(END)
+        };
+        assert_eq!(latest_step(&statuspage_up, None, &[], None), Step::Nothing);
+        assert_eq!(
+            latest_step(&down(START), Some(MajorOutage), &[], Some(END)),
+            Step::Nothing
         );
     }
 

@@ -93,6 +93,9 @@ pub fn incoming(webhook: &Webhook) -> Result<Option<Incoming>, Invalid> {
     let at = parse_instant("event.occurred_at", &event.occurred_at)?;
     let data: IncidentData = serde_json::from_value(event.data.clone())
         .map_err(|e| Invalid::new("event.data", format!("is not an incident: {e}")))?;
+    if data.id.is_empty() {
+        return Err(Invalid::new("event.data.id", "must not be empty"));
+    }
     let start = parse_instant("event.data.created_at", &data.created_at)?;
     let mut labels = BTreeMap::from([
         ("service".to_owned(), data.service.summary.clone()),

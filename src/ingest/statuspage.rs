@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::Incoming;
 use super::rules::Source;
-use super::{Incoming, Step};
-use crate::db::ingest::SourcedWindow;
 use crate::domain::{Invalid, parse_instant};
 use crate::engine::Severity;
 
@@ -58,6 +57,13 @@ fn field<T: serde::de::DeserializeOwned>(
         .map_err(|e| Invalid::new(name, format!("is not what Statuspage sends: {e}")))
 }
 
+fn nonempty(field: &str, value: &str) -> Result<(), Invalid> {
+    if value.is_empty() {
+        return Err(Invalid::new(field, "must not be empty"));
+    }
+    Ok(())
+}
+
 /// A component status as the import reads it: the severity it opens, none for `operational`.
 pub fn severity(status: &str) -> Result<Option<Severity>, Invalid> {
     match status {
@@ -77,8 +83,16 @@ pub fn severity(status: &str) -> Result<Option<Severity>, Invalid> {
 /// import reads (`document`).
 pub fn incoming(body: &serde_json::Value) -> Result<Incoming, Invalid> {
     let page: Page = field(body, "page")?;
+    nonempty("page.id", &page.id)?;
+    // `meta.unsubscribe` is a link that stops the webhook: not kept where readers see it.
+    let mut kept = body.clone();
+    if let Some(object) = kept.as_object_mut() {
+        object.remove("meta");
+    }
     if !body["component_update"].is_null() {
         let update: ComponentUpdate = field(body, "component_update")?;
+        nonempty("component_update.id", &update.id)?;
+        nonempty("component_update.component_id", &update.component_id)?;
         let component: Component = field(body, "component").unwrap_or(Component {
             name: String::new(),
         });
@@ -101,12 +115,13 @@ pub fn incoming(body: &serde_json::Value) -> Result<Incoming, Invalid> {
             start: at,
             resolved,
             at,
-            received: body.clone(),
+            received: kept,
             document: None,
         });
     }
     if !body["incident"].is_null() {
         let incident: IncidentHead = field(body, "incident")?;
+        nonempty("incident.id", &incident.id)?;
         let at = parse_instant("incident.updated_at", &incident.updated_at)?;
         let document = serde_json::json!({
             "page": {"id": page.id, "name": page.id},
@@ -122,7 +137,7 @@ pub fn incoming(body: &serde_json::Value) -> Result<Incoming, Invalid> {
             start: at,
             resolved: None,
             at,
-            received: body.clone(),
+            received: kept,
             document: Some(document),
         });
     }
@@ -132,41 +147,18 @@ pub fn incoming(body: &serde_json::Value) -> Result<Incoming, Invalid> {
     ))
 }
 
-/// What a component's new status does to its windows: the latest status wins; a status older
-/// than the last change known is news from the past and changes nothing.
-pub fn step(n: &Incoming, severity: Option<Severity>, windows: &[SourcedWindow]) -> Step {
-    let known = windows
-        .iter()
-        .map(|w| w.end_at.unwrap_or(w.start_at).max(w.start_at))
-        .max();
-    if known.is_some_and(|known| n.at < known) {
-        return Step::Nothing;
-    }
-    let open = windows.iter().find(|w| w.end_at.is_none());
-    match (severity, open) {
-        (None, None) => Step::Nothing,
-        (None, Some(w)) => Step::Close {
-            window: w.id,
-            end: n.at.max(w.start_at + 1),
-        },
-        (Some(_), None) => Step::Open {
-            start: n.at,
-            end: None,
-        },
-        (Some(s), Some(w)) if w.severity == s.as_str() => Step::Nothing,
-        (Some(_), Some(w)) => Step::Switch {
-            window: w.id,
-            at: n.at.max(w.start_at + 1),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
     use crate::ingest::tests::window;
+    use crate::ingest::{Step, latest_step};
+
+    fn step(n: &Incoming, s: Option<Severity>, w: &[crate::db::ingest::SourcedWindow]) -> Step {
+        let last = w.iter().map(|w| w.end_at.unwrap_or(w.start_at)).max();
+        latest_step(n, s, w, last)
+    }
 
     fn update(id: &str, status: &str, at: &str) -> Incoming {
         incoming(&serde_json::json!({

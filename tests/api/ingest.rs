@@ -107,7 +107,11 @@ fn alerts_open_change_and_close_windows_once(app: &TestApp) {
     let r = app.get(&format!("/v1/incidents/{incident}"), Role::Viewer);
     assert_eq!(r.body["title"], "API is down");
     assert_eq!(r.body["windows"][0]["source"]["name"], "alertmanager");
-    assert!(r.body["windows"][0]["source"]["notification_id"].is_i64(), "{}", r.text);
+    assert!(
+        r.body["windows"][0]["source"]["notification_id"].is_i64(),
+        "{}",
+        r.text
+    );
     assert_eq!(r.body["status"], "investigating");
     assert_eq!(
         windows(app, &incident),

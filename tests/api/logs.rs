@@ -44,6 +44,13 @@ fn logs_of(app: &TestApp, env: &[(&str, &str)]) -> String {
         .send("{}")
         .unwrap();
     assert_eq!(r.status(), 401);
+    // However the path is written.
+    let r = agent
+        .post(format!("{base}/v1/ingest/statuspag%65/sp-url-secret-5150"))
+        .header("Content-Type", "application/json")
+        .send("{}")
+        .unwrap();
+    assert_eq!(r.status(), 401);
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -241,6 +241,37 @@ fn reordered_events_leave_one_closed_window(app: &TestApp) {
             json!("2026-03-10T10:50:00Z")
         )]
     );
+    // Reopened at 11:30: down again, a window of its own; an older priority change that
+    // arrives after it changes nothing.
+    signed(
+        app,
+        &event(
+            "01BZ0105",
+            "incident.reopened",
+            "2026-03-10T11:30:00Z",
+            "P1",
+        ),
+    );
+    signed(
+        app,
+        &event(
+            "01BZ0102",
+            "incident.priority_updated",
+            "2026-03-10T10:10:00Z",
+            "P2",
+        ),
+    );
+    assert_eq!(
+        windows(app, &incident),
+        vec![
+            win(
+                "major_outage",
+                "2026-03-10T10:00:00Z",
+                json!("2026-03-10T10:50:00Z")
+            ),
+            win("major_outage", "2026-03-10T11:30:00Z", json!(null)),
+        ]
+    );
 }
 
 fn bad_signatures_write_nothing(app: &TestApp) {

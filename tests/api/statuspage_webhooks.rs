@@ -9,7 +9,7 @@ use sla_ledger::auth::Role;
 use crate::helpers::{Resp, TestApp, assert_problem};
 use crate::ingest::{win, windows};
 
-pub const SECRET: &str = "sp-hook-7f3a";
+pub const SECRET: &str = "sp-hook-7f3a-91c2-e8d4";
 
 fn deliver(app: &TestApp, secret: &str, body: &Value) -> Resp {
     app.send(
@@ -104,6 +104,26 @@ fn component_changes_open_switch_and_close_a_window(app: &TestApp) {
         &component_update("k7730b5v92bz", "major_outage", "2026-03-12T09:00:00Z"),
     );
     assert_eq!(windows(app, &incident).len(), 3);
+    // Reordered the other way: "operational" at 13:00 arrives before the outage it ends; the
+    // late outage update is older news and opens nothing.
+    accepted(
+        app,
+        &component_update("k7730b5v9301", "operational", "2026-03-12T13:00:00Z"),
+    );
+    accepted(
+        app,
+        &component_update("k7730b5v9300", "partial_outage", "2026-03-12T12:00:00Z"),
+    );
+    let last = windows(app, &incident);
+    assert_eq!(last.len(), 3, "{last:?}");
+    assert_eq!(
+        last[2],
+        win(
+            "major_outage",
+            "2026-03-12T09:00:00Z",
+            json!("2026-03-12T13:00:00Z")
+        )
+    );
 }
 
 fn wrong_secrets_write_nothing(app: &TestApp) {
@@ -134,6 +154,10 @@ fn unknown_components_wait_and_incidents_are_imported(app: &TestApp) {
     assert!(
         item["problem"].as_str().unwrap().contains("rb5wq1dczvbm"),
         "{item}"
+    );
+    assert!(
+        item["notification"]["received"].get("meta").is_none(),
+        "its unsubscribe link is not kept: {item}"
     );
     api_with_page_id(app);
     let replayed = app.post(

@@ -22,12 +22,18 @@ CREATE TABLE ingest_notifications (
     key TEXT NOT NULL,
     received_at BIGINT NOT NULL,
     body TEXT NOT NULL,
+    -- What its windows are called, and when what it says happened: a source whose
+    -- notifications each carry the whole state (PagerDuty, Statuspage) ignores news older
+    -- than the last applied.
+    identity TEXT NOT NULL,
+    at BIGINT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('applied', 'unmatched')),
     problem TEXT,
     incident_id BIGINT REFERENCES incidents (id),
     UNIQUE (source, key)
 );
 CREATE INDEX ingest_notifications_unmatched ON ingest_notifications (id) WHERE state = 'unmatched';
+CREATE INDEX ingest_notifications_identity ON ingest_notifications (source, identity, at);
 -- A window a notification opened names its source, what the source calls it (an alert's
 -- fingerprint and start) and the notification.
 ALTER TABLE impact_windows ADD COLUMN source TEXT;
