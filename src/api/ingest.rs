@@ -463,6 +463,14 @@ fn receive(
         return Ok(Changed::new(StatusCode::OK, body, Vec::new()));
     };
     store::lock_group(conn, &first.incident)?;
+    // The same alert can reach two groups (routes that `continue`): its windows are locked too,
+    // in one order, so two deliveries cannot both open one.
+    let mut identities: Vec<&str> = notifications.iter().map(|n| n.identity.as_str()).collect();
+    identities.sort_unstable();
+    identities.dedup();
+    for identity in identities {
+        store::lock_group(conn, &format!("{} {identity}", first.source.as_str()))?;
+    }
     let rules = rules(conn, first.source)?;
     let mut group = Group::new(first);
     for n in notifications {
@@ -628,6 +636,7 @@ pub async fn replay(write: Write, id: web::Path<i64>) -> Result<HttpResponse, Ap
         let n: Incoming = serde_json::from_str(&found(conn)?.body).map_err(ApiError::internal)?;
         // Read its state again under its group's lock: two replays at once apply it once.
         store::lock_group(conn, &n.incident)?;
+        store::lock_group(conn, &format!("{} {}", n.source.as_str(), n.identity))?;
         let kept = found(conn)?;
         if kept.state != "unmatched" {
             return Err(ApiError::Conflict(format!(

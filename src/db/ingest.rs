@@ -236,9 +236,9 @@ pub fn mark_sourced(
 /// The first of the two keys of ingest's advisory locks (credit runs use another).
 const INGEST_LOCK: i32 = 7_134_003;
 
-/// Holds the lock of what a source calls `group` (an alert group) for the rest of this
-/// transaction, so that two deliveries of one group are applied one after the other. On SQLite
-/// the transaction holds the write lock already.
+/// Holds the lock of what a source calls `group` (an alert group, or one alert's windows) for
+/// the rest of this transaction, so that two deliveries of one group are applied one after the
+/// other. On SQLite the transaction holds the write lock already.
 pub fn lock_group(conn: &mut DbConnection, group: &str) -> QueryResult<()> {
     use diesel::sql_types::Integer;
     use sha2::{Digest, Sha256};
