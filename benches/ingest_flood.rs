@@ -5,7 +5,7 @@
 //! SQLite and PostgreSQL with the default `SLA_INGEST_CONCURRENCY`, and 32 senders post 10,000
 //! deliveries of one alert each: 2,000 alerts (1,000 groups of two), each delivered firing
 //! twice (a retry), then resolved twice, and once more firing late (a reordered redelivery).
-//! A sender answered 429 waits `Retry-After` and sends again, as Alertmanager does. Prints the
+//! A sender answered 429 waits `Retry-After` and sends again, as a retrying sender does. Prints the
 //! time to absorb them all, the 429s, the server's peak memory, and checks that every alert
 //! left exactly one closed window.
 
