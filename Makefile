@@ -10,8 +10,9 @@ OPENAPI_PYTHON_CLIENT := 0.29.1
 # Debian packages the build needs: OpenSSL's headers and pkg-config to find them (libpq's TLS).
 BUILD_PACKAGES := libssl-dev pkg-config
 # ... and those the tests start: Prometheus scrapes the service (tests/api/metrics.rs),
-# Alertmanager delivers alerts to it (tests/api/alertmanager.rs).
-TEST_PACKAGES := prometheus prometheus-alertmanager
+# Alertmanager delivers alerts to it (tests/api/alertmanager.rs), and Chromium drives the
+# console (tests/api/console.rs).
+TEST_PACKAGES := prometheus prometheus-alertmanager chromium chromium-driver
 # ... and what the benchmarks drive the service with: wrk (benches/statement_load.rs).
 BENCH_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)

@@ -80,6 +80,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(keys.clone())
                 .app_data(web::PathConfig::default().error_handler(api::extract::path_error))
+                .configure(crate::console::configure)
                 .configure(api::configure)
         })
         // SIGTERM: stop accepting, let requests in flight finish within the grace period, exit.

@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod alertmanager;
 mod catalog;
+mod console;
 mod credit_runs;
 mod credits;
 mod customers;

@@ -1,0 +1,166 @@
+// The console acts only through the public API with the person's token: every rule and role
+// check stays in the API. Amounts are shown as the API gives them, never computed here.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+function claims(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part));
+  } catch (_) {
+    return null;
+  }
+}
+
+function say(text) {
+  $("message").textContent = text;
+}
+
+// A failed call's message, unless the call signed the person out (that says why itself).
+function report(e) {
+  if (e.message !== "signed out") say(e.message);
+}
+
+function signOut(why) {
+  sessionStorage.removeItem("token");
+  say(why || "");
+  show();
+}
+
+async function api(path, options = {}) {
+  const token = sessionStorage.getItem("token");
+  const response = await fetch(path, {
+    ...options,
+    headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
+  });
+  if (response.status === 401) {
+    signOut("Your sign-in has ended; sign in again.");
+    throw new Error("signed out");
+  }
+  const body = response.status === 204 ? null : await response.json();
+  if (!response.ok) {
+    throw new Error((body && (body.field ? body.field + ": " : "") + body.detail) || response.statusText);
+  }
+  return body;
+}
+
+function lastMonth() {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+function list(id, lines) {
+  const ul = $(id);
+  ul.replaceChildren(...lines.map((text) => {
+    const li = document.createElement("li");
+    li.textContent = text;
+    return li;
+  }));
+}
+
+async function showMonth() {
+  const period = $("period").value;
+  const runs = await api("/v1/credit-runs?period=" + encodeURIComponent(period) + "&limit=500");
+  const run = runs.items[runs.items.length - 1];
+  if (!run) {
+    $("run-state").textContent = "No credit run yet for " + period + ".";
+    list("totals", []);
+  } else {
+    const finished = run.finished_at ? new Date(run.finished_at) : null;
+    $("run-state").textContent = "Run " + run.id + " " + run.state + ", started by " + run.started_by +
+      (finished ? ", finished " + finished.toLocaleString() : "") +
+      " (" + run.progress.done + " of " + run.progress.total + " subscriptions).";
+    $("run-state").title = run.finished_at || run.started_at;
+    list("totals", Object.entries(run.totals).map(([currency, amount]) => amount + " " + currency));
+  }
+  const credits = await api("/v1/credits?period=" + encodeURIComponent(period) + "&limit=500");
+  const counts = {};
+  for (const c of credits.items) counts[c.status] = (counts[c.status] || 0) + 1;
+  list("counts", Object.entries(counts).sort().map(([status, n]) => status + ": " + n));
+}
+
+function show() {
+  const token = sessionStorage.getItem("token");
+  const c = token && claims(token);
+  const signedIn = Boolean(c);
+  $("sign-in-page").hidden = signedIn;
+  $("month-page").hidden = !signedIn;
+  $("sign-out").hidden = !signedIn;
+  $("who").hidden = !signedIn;
+  if (!signedIn) {
+    $("token").focus();
+    return;
+  }
+  $("who").textContent = "Signed in as " + c.sub + " (" + c.role + ")";
+  for (const el of document.querySelectorAll("[data-roles]")) {
+    el.hidden = !el.dataset.roles.split(" ").includes(c.role);
+  }
+  if (!$("period").value) $("period").value = lastMonth();
+  showMonth().catch(report);
+}
+
+async function act(work) {
+  try {
+    await work();
+    await showMonth();
+  } catch (e) {
+    report(e);
+  }
+}
+
+async function waitForRun(run) {
+  while (run.state === "running") {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    run = await api("/v1/credit-runs/" + run.id);
+  }
+  say("Credit run " + run.id + " " + run.state + ".");
+}
+
+$("sign-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const token = $("token").value.trim();
+  if (!claims(token)) {
+    say("That is not a token.");
+    return;
+  }
+  sessionStorage.setItem("token", token);
+  $("token").value = "";
+  try {
+    await api("/v1/components?limit=1");
+    say("");
+    show();
+  } catch (e) {
+    report(e);
+  }
+});
+$("sign-out").addEventListener("click", () => signOut("Signed out."));
+$("period-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  showMonth().catch(report);
+});
+$("preview").addEventListener("click", () => act(async () => {
+  const preview = await api("/v1/credit-runs", {
+    method: "POST",
+    body: JSON.stringify({ period: $("period").value, dry_run: true }),
+  });
+  $("preview-result").hidden = false;
+  $("preview-result").textContent = JSON.stringify(preview, null, 2);
+}));
+$("run").addEventListener("click", () => act(async () => {
+  const run = await api("/v1/credit-runs", {
+    method: "POST",
+    body: JSON.stringify({ period: $("period").value }),
+  });
+  await waitForRun(run);
+}));
+$("approve").addEventListener("click", () => act(async () => {
+  const approved = await api("/v1/credits/approve", {
+    method: "POST",
+    body: JSON.stringify({ period: $("period").value }),
+  });
+  say("Approved " + (approved.approved ?? approved.items?.length ?? "") + " credits.");
+}));
+
+show();

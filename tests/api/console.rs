@@ -1,0 +1,228 @@
+//! The console in real Chromium (Debian's `chromium` and `chromium-driver`; the Makefile
+//! installs them), driven over WebDriver's HTTP protocol. ChromeDriver starts once for this
+//! test binary; each case has its own browser session.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sla_ledger::auth::Role;
+
+use crate::helpers::TestApp;
+
+const DRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// ChromeDriver's address, started on first use; none when it is not installed (a failure
+/// under `CI=true`).
+fn driver() -> Option<&'static str> {
+    static DRIVER_BASE: OnceLock<Option<String>> = OnceLock::new();
+    DRIVER_BASE
+        .get_or_init(|| {
+            if !std::path::Path::new(DRIVER).exists() {
+                assert_ne!(
+                    std::env::var("CI").as_deref(),
+                    Ok("true"),
+                    "chromium-driver is missing (make test installs it)"
+                );
+                eprintln!("SKIPPED: {DRIVER} is missing (make test installs it)");
+                return None;
+            }
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            // Lives as long as the test binary; the OS reaps it when the binary exits.
+            std::mem::forget(
+                std::process::Command::new(DRIVER)
+                    .arg(format!("--port={port}"))
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            );
+            let base = format!("http://127.0.0.1:{port}");
+            until("ChromeDriver to start", || {
+                ureq::get(format!("{base}/status")).call().ok().map(drop)
+            });
+            Some(base)
+        })
+        .as_deref()
+}
+
+/// Polls `check` every 100 ms for up to 30 s.
+fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "waited 30 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One headless browser.
+struct Browser {
+    session: String,
+}
+
+impl Browser {
+    fn open() -> Option<Browser> {
+        let base = driver()?;
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                    "--window-size=800,900"]}}}});
+        let mut r = ureq::post(format!("{base}/session"))
+            .send_json(caps)
+            .unwrap();
+        let body: Value = r.body_mut().read_json().unwrap();
+        let session = body["value"]["sessionId"].as_str().unwrap().to_owned();
+        Some(Browser {
+            session: format!("{base}/session/{session}"),
+        })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = format!("{}{path}", self.session);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut r = match method {
+            "GET" => agent.get(&url).call(),
+            _ => agent.post(&url).send_json(body),
+        }
+        .unwrap();
+        r.body_mut().read_json::<Value>().unwrap()["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", json!({ "url": url }));
+    }
+
+    /// The element `#id`, waited for.
+    fn find(&self, id: &str) -> String {
+        until(&format!("#{id}"), || {
+            let found = self.call(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": format!("#{id}")}),
+            );
+            found[ELEMENT].as_str().map(str::to_owned)
+        })
+    }
+
+    fn text(&self, id: &str) -> String {
+        let e = self.find(id);
+        self.call("GET", &format!("/element/{e}/text"), Value::Null)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn displayed(&self, id: &str) -> bool {
+        let e = self.find(id);
+        self.call("GET", &format!("/element/{e}/displayed"), Value::Null) == json!(true)
+    }
+
+    fn click(&self, id: &str) {
+        let e = self.find(id);
+        self.call("POST", &format!("/element/{e}/click"), json!({}));
+    }
+
+    fn type_into(&self, id: &str, text: &str) {
+        let e = self.find(id);
+        self.call("POST", &format!("/element/{e}/clear"), json!({}));
+        self.call(
+            "POST",
+            &format!("/element/{e}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    /// Waits until `#id`'s text contains `part`.
+    fn sees(&self, id: &str, part: &str) {
+        until(&format!("#{id} to show {part:?}"), || {
+            self.text(id).contains(part).then_some(())
+        });
+    }
+
+    /// Runs `script` in the page (its last argument is the callback) and answers its result.
+    fn run_async(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&self.session).call();
+    }
+}
+
+fn sign_in(b: &Browser, app: &TestApp, role: Role) {
+    b.go(&format!("{}/console/", app.base));
+    b.type_into("token", &app.token(role));
+    b.click("sign-in");
+    b.sees("who", &format!("({role})"));
+}
+
+fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
+    let Some(b) = Browser::open() else {
+        return;
+    };
+    crate::statements::worked_example(app);
+    sign_in(&b, app, Role::Billing);
+    b.type_into("period", "2026-01");
+    b.click("show");
+    b.sees("run-state", "No credit run yet for 2026-01");
+    assert!(b.displayed("run") && b.displayed("preview"));
+    assert!(
+        !b.displayed("approve"),
+        "support's control is not billing's"
+    );
+    b.click("run");
+    b.sees("run-state", "succeeded, started by billing-user");
+    b.sees("totals", "30.00 USD");
+    b.sees("counts", "pending: 1");
+    b.click("sign-out");
+    b.sees("message", "Signed out.");
+    assert!(b.displayed("token"), "back at sign-in");
+
+    // A viewer sees the month but no control to change it, and the API refuses a forged run.
+    sign_in(&b, app, Role::Viewer);
+    b.type_into("period", "2026-01");
+    b.click("show");
+    b.sees("counts", "pending: 1");
+    assert!(!b.displayed("run") && !b.displayed("preview") && !b.displayed("approve"));
+    assert!(b.displayed("no-action"));
+    let status = b.run_async(
+        "const done = arguments[arguments.length - 1];
+         fetch('/v1/credit-runs', {method: 'POST', headers: {'Content-Type': 'application/json',
+           Authorization: 'Bearer ' + sessionStorage.getItem('token')},
+           body: JSON.stringify({period: '2026-01'})}).then(r => done(r.status));",
+    );
+    assert_eq!(status, json!(403));
+
+    // An expired token sends the person back to sign in.
+    let expired = app.keys.mint("old", Role::Viewer, -5).unwrap();
+    b.go(&format!("{}/console/", app.base));
+    b.run_async(&format!(
+        "const done = arguments[arguments.length - 1];
+         sessionStorage.setItem('token', '{expired}'); done(true);"
+    ));
+    b.go(&format!("{}/console/", app.base));
+    b.sees("message", "sign in again");
+    assert!(b.displayed("token"));
+}
+
+crate::both!(billing_runs_the_month_and_a_viewer_sees_no_controls);
