@@ -2,7 +2,7 @@
 //! it) delivers to the service: alerts posted to Alertmanager's own API open, change and close
 //! windows, and the month's statement shows the downtime.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use sla_ledger::auth::Role;
@@ -32,19 +32,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Polls `check` every 100 ms for up to a minute.
-fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "waited a minute for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// Polls `check` for up to a minute.
+fn wait_for<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
+    crate::helpers::poll(what, Duration::from_secs(60), check)
 }
 
 /// Alertmanager with one receiver, the service, sending each change of a group at once.

@@ -3,7 +3,7 @@
 //! test binary; each case has its own browser session.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use sla_ledger::auth::Role;
@@ -51,19 +51,9 @@ fn driver() -> Option<&'static str> {
         .as_deref()
 }
 
-/// Polls `check` every 100 ms for up to 30 s.
-fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let started = Instant::now();
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "waited 30 s for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// Polls `check` for up to 30 s.
+fn until<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
+    crate::helpers::poll(what, Duration::from_secs(30), check)
 }
 
 /// One headless browser.

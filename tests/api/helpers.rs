@@ -524,3 +524,16 @@ pub fn assert_problem_is(r: &Resp, status: u16, field: Option<&str>, detail: &st
     assert_eq!(r.body, expected, "{}", r.text);
     assert_problem(r, status, field);
 }
+
+/// Polls `check` every 100 ms until it finds something, for at most `limit`; `what` names what
+/// is waited for in the failure.
+pub fn poll<T>(what: &str, limit: std::time::Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(started.elapsed() < limit, "waited {limit:?} for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
