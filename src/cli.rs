@@ -125,8 +125,21 @@ pub enum Command {
         /// How long the token lives, e.g. 30m, 1h, 7d.
         #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
         ttl: std::time::Duration,
+        /// Print a console sign-in link instead: it works once, within 10 minutes, and signs
+        /// the person in with such a token (kept in the database until then).
+        #[arg(long)]
+        link: bool,
+        /// Where the console is, for --link.
+        #[arg(
+            long,
+            env = "SLA_CONSOLE_URL",
+            default_value = "http://127.0.0.1:8080/console/"
+        )]
+        console_url: String,
         #[command(flatten)]
         jwt: JwtSettings,
+        #[command(flatten)]
+        db: DatabaseSettings,
     },
 }
 
@@ -296,6 +309,9 @@ fn rules(command: RulesCommand) -> Result<(), String> {
     }
 }
 
+/// How long a console sign-in link works.
+const LINK_SECONDS: i64 = 10 * 60;
+
 /// Runs a command; the error is the message to print.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
@@ -443,11 +459,40 @@ pub fn run(cli: Cli) -> Result<(), String> {
             sub,
             role,
             ttl,
+            link,
+            console_url,
             jwt,
+            db,
         } => {
             let keys = jwt.keys()?;
             let ttl = i64::try_from(ttl.as_secs()).map_err(|_| "--ttl is too long".to_owned())?;
-            println!("{}", keys.mint(&sub, role, ttl)?);
+            // A token that cannot be minted is refused now, not when the link is used.
+            let token = keys.mint(&sub, role, ttl)?;
+            if !link {
+                println!("{token}");
+                return Ok(());
+            }
+            let code = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            let now = crate::clock::SystemClock.now();
+            let db = migrated(&db)?;
+            db.transaction(|conn| -> Result<(), crate::db::DbError> {
+                crate::db::sign_in::insert(
+                    conn,
+                    &code,
+                    &sub,
+                    &role.to_string(),
+                    ttl,
+                    now,
+                    now + LINK_SECONDS,
+                )?;
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
+            println!("{console_url}#link={code}");
             Ok(())
         }
     }

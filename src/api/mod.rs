@@ -19,6 +19,7 @@ pub mod observe;
 mod pagination;
 mod plans;
 mod reports;
+mod sign_in;
 mod simulations;
 mod statements;
 mod status;
@@ -92,6 +93,7 @@ macro_rules! routes {
 
 routes! {
     GET    "/healthz"                                   Public => health::alive,
+    POST   "/v1/sign-in/{code}"                         Public => sign_in::exchange,
     GET    "/readyz"                                    Public => health::ready,
     GET    "/v1/components"                             Read   => components::list,
     POST   "/v1/components"                             Admin  => components::create,

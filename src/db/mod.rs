@@ -13,6 +13,7 @@ pub mod ingest;
 mod migrations;
 pub mod revision;
 pub mod schema;
+pub mod sign_in;
 
 use std::sync::Arc;
 use std::time::Duration;

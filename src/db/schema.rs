@@ -118,6 +118,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_links (code_hash) {
+        code_hash -> Text,
+        subject -> Text,
+        role -> Text,
+        token_seconds -> BigInt,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     ingest_rules (id) {
         id -> BigInt,
         source -> Text,
@@ -233,6 +245,7 @@ diesel::joinable!(plan_version_components -> plan_versions (plan_version_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    sign_in_links,
     ingest_rules,
     ingest_notifications,
     components,

@@ -50,6 +50,7 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "424242")
         .replace("{window_id}", "424243")
         .replace("{secret}", "not-the-secret")
+        .replace("{code}", "not-a-code")
 }
 
 fn every_route_checks_roles(app: &TestApp) {
@@ -58,7 +59,10 @@ fn every_route_checks_roles(app: &TestApp) {
         // PagerDuty signs its webhooks and Statuspage's URL carries a secret instead of a
         // token: whatever the token, a delivery without them is a 401 (tests/api/pagerduty.rs,
         // tests/api/statuspage_webhooks.rs).
-        if route.path == "/v1/ingest/pagerduty" || route.path == "/v1/ingest/statuspage/{secret}" {
+        if route.path == "/v1/ingest/pagerduty"
+            || route.path == "/v1/ingest/statuspage/{secret}"
+            || route.path == "/v1/sign-in/{code}"
+        {
             for role in Role::ALL {
                 let r = app.send(route.method, &path, Some(role), Some("{}"), &[]);
                 assert_problem(&r, 401, None);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sla_ledger::auth::Role;
+use sla_ledger::clock::Clock as _;
 
 use crate::helpers::TestApp;
 
@@ -215,4 +216,76 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     assert!(b.displayed("token"));
 }
 
-crate::both!(billing_runs_the_month_and_a_viewer_sees_no_controls);
+/// `sla-ledger token --link` for this test's service and database.
+pub fn sign_in_link(app: &TestApp, sub: &str, role: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sla-ledger"))
+        .args([
+            "token",
+            "--sub",
+            sub,
+            "--role",
+            role,
+            "--link",
+            "--console-url",
+        ])
+        .arg(format!("{}/console/", app.base))
+        .env("SLA_DATABASE_URL", app.database_url())
+        .env("SLA_JWT_SECRET", crate::helpers::SECRET)
+        .env("SLA_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn a_sign_in_link_works_once(app: &TestApp) {
+    let link = sign_in_link(app, "ada", "support");
+    assert!(
+        link.starts_with(&format!("{}/console/#link=", app.base)),
+        "{link}"
+    );
+    let Some(b) = Browser::open() else {
+        return;
+    };
+    b.go(&link);
+    b.sees("who", "Signed in as ada (support)");
+    assert!(b.displayed("approve") && !b.displayed("run"));
+    // The link is gone from the address bar, and a second use is refused.
+    b.click("sign-out");
+    b.go(&link);
+    b.sees("message", "was used, has expired or never existed");
+    assert!(b.displayed("token"));
+}
+
+/// The exchange through the API: once, and only within its ten minutes.
+fn sign_in_links_expire(app: &TestApp) {
+    let code = |link: &str| link.split("#link=").nth(1).unwrap().to_owned();
+    let used = code(&sign_in_link(app, "ada", "billing"));
+    let r = app.send("POST", &format!("/v1/sign-in/{used}"), None, None, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    let who = app.send(
+        "GET",
+        "/v1/credit-runs",
+        None,
+        None,
+        &[("Authorization", &format!("Bearer {token}"))],
+    );
+    assert_eq!(who.status, 200, "the token works: {}", who.text);
+    let again = app.send("POST", &format!("/v1/sign-in/{used}"), None, None, &[]);
+    crate::helpers::assert_problem(&again, 401, None);
+    let late = code(&sign_in_link(app, "ada", "billing"));
+    app.clock.set(app.clock.now() + 11 * 60);
+    let r = app.send("POST", &format!("/v1/sign-in/{late}"), None, None, &[]);
+    crate::helpers::assert_problem(&r, 401, None);
+}
+
+crate::both!(
+    billing_runs_the_month_and_a_viewer_sees_no_controls,
+    a_sign_in_link_works_once,
+    sign_in_links_expire,
+);

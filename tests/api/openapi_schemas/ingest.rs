@@ -6,6 +6,12 @@ use sla_ledger::auth::Role;
 use super::check::Checker;
 
 pub fn walk(c: &mut Checker) {
+    // A console sign-in link, exchanged once.
+    let link = crate::console::sign_in_link(c.app, "ada", "viewer");
+    let code = link.split("#link=").nth(1).unwrap().to_owned();
+    let r = c.send("POST", &format!("/v1/sign-in/{code}"), None, None, &[]);
+    assert_eq!(r.status, 200, "{}", r.text);
+
     let alert = |fingerprint: &str, service: &str| {
         json!({"status": "firing", "labels": {"service": service, "severity": "critical"},
             "annotations": {}, "startsAt": "2026-01-25T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
