@@ -25,26 +25,7 @@ function report(e) {
 function signOut(why) {
   sessionStorage.removeItem("token");
   say(why || "");
-  // A sign-in link (`sla-ledger token --link`) carries a one-time code after `#link=`.
-async function start() {
-  const code = location.hash.startsWith("#link=") ? location.hash.slice(6) : "";
-  if (code) {
-    history.replaceState(null, "", location.pathname);
-    const response = await fetch("/v1/sign-in/" + encodeURIComponent(code), { method: "POST" });
-    const body = await response.json();
-    if (response.ok) {
-      sessionStorage.setItem("token", body.token);
-    } else {
-      sessionStorage.removeItem("token");
-      say(body.detail || "That sign-in link does not work.");
-    }
-  }
   show();
-}
-
-// A link opened in a tab that already shows the console changes only the fragment.
-window.addEventListener("hashchange", start);
-start();
 }
 
 async function api(path, options = {}) {
@@ -149,26 +130,7 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   try {
     await api("/v1/components?limit=1");
     say("");
-    // A sign-in link (`sla-ledger token --link`) carries a one-time code after `#link=`.
-async function start() {
-  const code = location.hash.startsWith("#link=") ? location.hash.slice(6) : "";
-  if (code) {
-    history.replaceState(null, "", location.pathname);
-    const response = await fetch("/v1/sign-in/" + encodeURIComponent(code), { method: "POST" });
-    const body = await response.json();
-    if (response.ok) {
-      sessionStorage.setItem("token", body.token);
-    } else {
-      sessionStorage.removeItem("token");
-      say(body.detail || "That sign-in link does not work.");
-    }
-  }
-  show();
-}
-
-// A link opened in a tab that already shows the console changes only the fragment.
-window.addEventListener("hashchange", start);
-start();
+    show();
   } catch (e) {
     report(e);
   }
