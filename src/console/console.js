@@ -30,10 +30,13 @@ function signOut(why) {
 
 async function api(path, options = {}) {
   const token = sessionStorage.getItem("token");
+  if (!token) throw new Error("signed out");
   const response = await fetch(path, {
     ...options,
     headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
   });
+  // Signed out (or in as someone else) while the call was on its way: its answer is stale.
+  if (sessionStorage.getItem("token") !== token) throw new Error("signed out");
   if (response.status === 401) {
     signOut("Your sign-in has ended; sign in again.");
     throw new Error("signed out");
@@ -79,6 +82,58 @@ async function showMonth() {
   const counts = {};
   for (const c of credits.items) counts[c.status] = (counts[c.status] || 0) + 1;
   list("counts", Object.entries(counts).sort().map(([status, n]) => status + ": " + n));
+  links("credits", credits.items.map((c) => [
+    "#credit/" + c.id,
+    "Credit " + c.id + ": " + c.customer + ", " + c.amount.amount + " " + c.amount.currency + " (" + c.kind + ", " + c.status + ")",
+  ]));
+  const exposure = await api("/v1/exposure?period=" + encodeURIComponent(period) + "&limit=20");
+  list("exposure-totals", exposure.totals.map((t) =>
+    "Total " + t.owed + " " + t.currency + " for " + t.subscriptions + " subscriptions"));
+  list("exposure", exposure.items.map((e) =>
+    e.customer + " (" + e.plan + "): " + e.owed.amount + " " + e.owed.currency + ", uptime " +
+    e.uptime_percent + " %, " + e.budget_headroom.minutes + " minutes to the target"));
+}
+
+function links(id, items) {
+  $(id).replaceChildren(...items.map(([href, text]) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    li.append(a);
+    return li;
+  }));
+}
+
+async function showCredit(id) {
+  const [credit, why] = await Promise.all([
+    api("/v1/credits/" + encodeURIComponent(id)),
+    api("/v1/credits/" + encodeURIComponent(id) + "/explanation"),
+  ]);
+  $("credit-title").textContent = "Credit " + credit.id + ": " + credit.customer + ", " + credit.period;
+  const s = why.statement;
+  const figures = [
+    ["Status", credit.status], ["Kind", credit.kind],
+    ["Amount", credit.amount.amount + " " + credit.amount.currency],
+  ];
+  if (s) {
+    figures.push(
+      ["Eligible minutes", s.eligible_minutes], ["Impacted minutes", s.impacted_minutes],
+      ["Downtime minutes", s.downtime_minutes], ["Uptime", s.uptime_percent + " %"],
+      ["Credit percent", s.credit_percent + " %"],
+      ["Fee", s.fee.amount + " " + s.fee.currency],
+      ["Statement amount", s.amount.amount + " " + s.amount.currency]);
+  }
+  $("credit-figures").replaceChildren(...figures.flatMap(([name, value]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    return [dt, dd];
+  }));
+  list("credit-summary", why.summary);
+  list("credit-history", credit.history.map((h) =>
+    new Date(h.at).toLocaleString() + ": " + h.action + " by " + h.actor));
 }
 
 function show() {
@@ -87,6 +142,7 @@ function show() {
   const signedIn = Boolean(c);
   $("sign-in-page").hidden = signedIn;
   $("month-page").hidden = !signedIn;
+  $("credit-page").hidden = true;
   $("sign-out").hidden = !signedIn;
   $("who").hidden = !signedIn;
   if (!signedIn) {
@@ -96,6 +152,13 @@ function show() {
   $("who").textContent = "Signed in as " + c.sub + " (" + c.role + ")";
   for (const el of document.querySelectorAll("[data-roles]")) {
     el.hidden = !el.dataset.roles.split(" ").includes(c.role);
+  }
+  const credit = location.hash.match(/^#credit\/(\d+)$/);
+  $("month-page").hidden = Boolean(credit);
+  $("credit-page").hidden = !credit;
+  if (credit) {
+    showCredit(credit[1]).catch(report);
+    return;
   }
   if (!$("period").value) $("period").value = lastMonth();
   showMonth().catch(report);

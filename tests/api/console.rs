@@ -99,11 +99,16 @@ impl Browser {
 
     /// The element `#id`, waited for.
     fn find(&self, id: &str) -> String {
-        until(&format!("#{id}"), || {
+        self.select(&format!("#{id}"))
+    }
+
+    /// The first element `selector` finds, waited for.
+    fn select(&self, selector: &str) -> String {
+        until(selector, || {
             let found = self.call(
                 "POST",
                 "/element",
-                json!({"using": "css selector", "value": format!("#{id}")}),
+                json!({"using": "css selector", "value": selector}),
             );
             found[ELEMENT].as_str().map(str::to_owned)
         })
@@ -139,9 +144,18 @@ impl Browser {
 
     /// Waits until `#id`'s text contains `part`.
     fn sees(&self, id: &str, part: &str) {
-        until(&format!("#{id} to show {part:?}"), || {
-            self.text(id).contains(part).then_some(())
-        });
+        let started = std::time::Instant::now();
+        loop {
+            let text = self.text(id);
+            if text.contains(part) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "waited 30 s for #{id} to show {part:?}; it shows {text:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Runs `script` in the page (its last argument is the callback) and answers its result.
@@ -185,6 +199,21 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     b.sees("run-state", "succeeded, started by billing-user");
     b.sees("totals", "30.00 USD");
     b.sees("counts", "pending: 1");
+    // The month's exposure, and the credit's page with the statement behind it and why.
+    b.sees("exposure-totals", "Total 30.00 USD for 1 subscriptions");
+    b.sees(
+        "exposure",
+        "acme (pro): 30.00 USD, uptime 99.7563 %, -63.98 minutes to the target",
+    );
+    let link = b.select("#credits a");
+    b.call("POST", &format!("/element/{link}/click"), json!({}));
+    b.sees("credit-title", "acme, 2026-01");
+    b.sees("credit-figures", "99.7563 %");
+    b.sees("credit-figures", "108.50");
+    b.sees("credit-summary", "The credit is 30.00 USD.");
+    b.sees("credit-history", "credit.create by billing-user");
+    b.click("back");
+    b.sees("run-state", "succeeded");
     b.click("sign-out");
     b.sees("message", "Signed out.");
     assert!(b.displayed("token"), "back at sign-in");
@@ -206,12 +235,11 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
 
     // An expired token sends the person back to sign in.
     let expired = app.keys.mint("old", Role::Viewer, -5).unwrap();
-    b.go(&format!("{}/console/", app.base));
     b.run_async(&format!(
         "const done = arguments[arguments.length - 1];
          sessionStorage.setItem('token', '{expired}'); done(true);"
     ));
-    b.go(&format!("{}/console/", app.base));
+    b.click("show");
     b.sees("message", "sign in again");
     assert!(b.displayed("token"));
 }
