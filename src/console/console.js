@@ -43,9 +43,20 @@ async function api(path, options = {}) {
   }
   const body = response.status === 204 ? null : await response.json();
   if (!response.ok) {
-    throw new Error((body && (body.field ? body.field + ": " : "") + body.detail) || response.statusText);
+    const error = new Error((body && (body.field ? body.field + ": " : "") + body.detail) || response.statusText);
+    error.field = body && body.field;
+    error.detail = body && body.detail;
+    throw error;
   }
   return body;
+}
+
+// A problem the API names a field for is shown next to that field; others above the page.
+function reportAt(fields, e) {
+  for (const [field, id] of Object.entries(fields)) $(id).textContent = "";
+  const id = e.field && fields[e.field];
+  if (id) $(id).textContent = e.detail;
+  else report(e);
 }
 
 function lastMonth() {
@@ -225,6 +236,34 @@ $("approve").addEventListener("click", () => act(async () => {
   });
   say("Approved " + (approved.approved ?? approved.items?.length ?? "") + " credits.");
 }));
+
+function creditId() {
+  const m = location.hash.match(/^#credit\/(\d+)$/);
+  return m && m[1];
+}
+
+async function move(action, body) {
+  const id = creditId();
+  const credit = await api("/v1/credits/" + id + "/" + action, {
+    method: "POST",
+    body: JSON.stringify(body),
+  });
+  say("Credit " + credit.id + " is " + credit.status + ".");
+  for (const error of document.querySelectorAll(".error")) error.textContent = "";
+  await showCredit(id);
+}
+
+$("credit-approve").addEventListener("click", () => move("approve", {}).catch(report));
+$("void-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  move("void", { reason: $("void-reason").value })
+    .catch((e) => reportAt({ reason: "void-reason-error" }, e));
+});
+$("apply-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  move("apply", { billing_reference: $("billing-reference").value })
+    .catch((e) => reportAt({ billing_reference: "billing-reference-error" }, e));
+});
 
 // A sign-in link (`sla-ledger token --link`) carries a one-time code after `#link=`.
 async function start() {
