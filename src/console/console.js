@@ -122,6 +122,8 @@ async function showCredit(id) {
     api("/v1/credits/" + encodeURIComponent(id) + "/explanation"),
   ]);
   $("credit-title").textContent = "Credit " + credit.id + ": " + credit.customer + ", " + credit.period;
+  $("credit-customer").textContent = "Customer " + credit.customer;
+  $("credit-customer").href = "#customer/" + encodeURIComponent(credit.customer);
   const s = why.statement;
   const figures = [
     ["Status", credit.status], ["Kind", credit.kind],
@@ -154,6 +156,7 @@ function show() {
   $("sign-in-page").hidden = signedIn;
   $("month-page").hidden = !signedIn;
   $("credit-page").hidden = true;
+  $("customer-page").hidden = true;
   $("sign-out").hidden = !signedIn;
   $("who").hidden = !signedIn;
   if (!signedIn) {
@@ -165,10 +168,16 @@ function show() {
     el.hidden = !el.dataset.roles.split(" ").includes(c.role);
   }
   const credit = location.hash.match(/^#credit\/(\d+)$/);
-  $("month-page").hidden = Boolean(credit);
+  const customer = location.hash.match(/^#customer\/(.+)$/);
+  $("month-page").hidden = Boolean(credit || customer);
   $("credit-page").hidden = !credit;
+  $("customer-page").hidden = !customer;
   if (credit) {
     showCredit(credit[1]).catch(report);
+    return;
+  }
+  if (customer) {
+    showCustomer(decodeURIComponent(customer[1])).catch(report);
     return;
   }
   if (!$("period").value) $("period").value = lastMonth();
@@ -236,6 +245,38 @@ $("approve").addEventListener("click", () => act(async () => {
   });
   say("Approved " + (approved.approved ?? approved.items?.length ?? "") + " credits.");
 }));
+
+// The period `back` months before `period` (YYYY-MM).
+function monthsBefore(period, back) {
+  const [y, m] = period.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1 - back, 1)).toISOString().slice(0, 7);
+}
+
+async function showCustomer(id) {
+  const path = "/v1/customers/" + encodeURIComponent(id);
+  const [customer, subscriptions, credits] = await Promise.all([
+    api(path),
+    api(path + "/subscriptions?limit=500"),
+    api("/v1/credits?customer=" + encodeURIComponent(id) + "&limit=500"),
+  ]);
+  $("customer-title").textContent = customer.name + " (" + customer.external_id +
+    (customer.region ? ", " + customer.region : "") + ")";
+  list("customer-subscriptions", subscriptions.items.map((s) =>
+    s.plan + " from " + new Date(s.start).toLocaleDateString() + (s.end ? " to " + new Date(s.end).toLocaleDateString() : "")));
+  const last = $("period").value || lastMonth();
+  const periods = [0, 1, 2].map((back) => monthsBefore(last, back));
+  const statements = await Promise.all(periods.map((p) =>
+    api(path + "/statement?period=" + p)));
+  list("customer-statements", statements.flatMap((st) => st.subscriptions.length === 0
+    ? [st.period + ": no subscription active"]
+    : st.subscriptions.map((s) =>
+      st.period + ", " + s.plan + ": uptime " + s.uptime_percent + " %, downtime " + s.downtime_minutes +
+      " minutes, " + s.amount.amount + " " + s.amount.currency + (s.reason ? " (" + s.reason + ")" : ""))));
+  links("customer-credits", credits.items.map((c) => [
+    "#credit/" + c.id,
+    c.period + ": " + c.amount.amount + " " + c.amount.currency + " (" + c.kind + ", " + c.status + ")",
+  ]));
+}
 
 function creditId() {
   const m = location.hash.match(/^#credit\/(\d+)$/);

@@ -354,6 +354,22 @@ fn support_and_billing_move_a_credit(app: &TestApp) {
         "",
         "cleared once it worked"
     );
+    // The customer's page shows it applied, beside the statements month by month (the three
+    // months ending with the month page's period).
+    b.click("credit-customer");
+    b.sees("customer-title", "acme (acme, na)");
+    b.sees("customer-subscriptions", "pro from");
+    b.go(&format!("{}/console/#month", app.base));
+    b.type_into("period", "2026-01");
+    b.click("show");
+    b.sees("counts", "applied: 1");
+    b.go(&format!("{}/console/#customer/acme", app.base));
+    b.sees(
+        "customer-statements",
+        "2026-01, pro: uptime 99.7563 %, downtime 108.50 minutes, 30.00 USD",
+    );
+    b.sees("customer-statements", "2025-12: no subscription active");
+    b.sees("customer-credits", "2026-01: 30.00 USD (sla, applied)");
 }
 
 crate::both!(
