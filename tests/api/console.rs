@@ -34,10 +34,16 @@ fn driver() -> Option<&'static str> {
                 .local_addr()
                 .unwrap()
                 .port();
-            // Lives as long as the test binary; the OS reaps it when the binary exits.
+            // Lives as long as this test binary: a shell starts it and stops it when its
+            // standard input closes, which happens when the binary exits (the handle is kept).
             std::mem::forget(
-                std::process::Command::new(DRIVER)
-                    .arg(format!("--port={port}"))
+                std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(format!(
+                        "{DRIVER} --port={port} >/dev/null 2>&1 & driver=$!; cat >/dev/null; \
+                         kill $driver"
+                    ))
+                    .stdin(std::process::Stdio::piped())
                     .stdout(std::process::Stdio::null())
                     .stderr(std::process::Stdio::null())
                     .spawn()
