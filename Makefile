@@ -9,11 +9,13 @@ PG_PORT := 5432
 OPENAPI_PYTHON_CLIENT := 0.29.1
 # Debian packages the build needs: OpenSSL's headers and pkg-config to find them (libpq's TLS).
 BUILD_PACKAGES := libssl-dev pkg-config
-# ... and those the tests start: Prometheus scrapes the service (tests/api/metrics.rs),
-# Alertmanager delivers alerts to it (tests/api/alertmanager.rs), and Chromium drives the
-# console (tests/api/console.rs).
+# ... and those the tests start, by the binaries they provide: `prometheus` scrapes the service
+# (tests/api/metrics.rs), `prometheus-alertmanager` (Alertmanager) delivers alerts to it
+# (tests/api/alertmanager.rs), `chromium` and `chromium-driver` (chromedriver) drive the console
+# (tests/api/console.rs). Missing under CI=true, those tests fail.
 TEST_PACKAGES := prometheus prometheus-alertmanager chromium chromium-driver
-# ... and what the benchmarks drive the service with: wrk (benches/statement_load.rs).
+# ... and what the benchmarks drive the service with: `wrk` (benches/statement_load.rs; `make
+# test` only compiles the benchmarks, `make bench` runs them).
 BENCH_PACKAGES := wrk
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

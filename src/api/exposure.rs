@@ -160,8 +160,8 @@ pub(super) fn sums(
     for (currency, first, second) in rows {
         let t = by.entry(currency.code()).or_insert((currency, 0, 0, 0));
         t.1 += 1;
-        t.2 += first;
-        t.3 += second;
+        t.2 = t.2.saturating_add(first);
+        t.3 = t.3.saturating_add(second);
     }
     by.into_values().collect()
 }

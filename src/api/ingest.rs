@@ -19,7 +19,7 @@ use crate::db::incidents::{self, IncidentChanges, IncidentFields};
 use crate::db::ingest::{self as store, NewNotification, NewRule, Notification, RuleRow};
 use crate::db::{DbConnection, catalog, customers};
 use crate::domain::format_instant;
-use crate::domain::incident::{ImpactWindow, IncidentStatus};
+use crate::domain::incident::{FUTURE_SLACK_SECONDS, ImpactWindow, IncidentStatus};
 use crate::engine::Severity;
 use crate::import;
 use crate::import::apply::{ApplyError, Options as ImportOptions, apply as apply_import};
@@ -27,9 +27,6 @@ use crate::import::statuspage::Document;
 use crate::ingest::alertmanager::{self, Delivery};
 use crate::ingest::rules::{ComponentFrom, Matched, Rule, RuleInput, Source};
 use crate::ingest::{self, Incoming, Step, pagerduty, statuspage};
-
-/// An outage window may not start more than this far in the future (SPEC §2).
-const FUTURE_SLACK: i64 = 5 * 60;
 
 #[derive(Serialize)]
 struct RuleView {
@@ -156,7 +153,6 @@ fn matched(
     conn: &mut DbConnection,
     rules: &[Rule],
     n: &Incoming,
-    now: i64,
 ) -> Result<Result<Matched, String>, ApiError> {
     let mut problem = "no rule matches its labels".to_owned();
     for rule in rules {
@@ -172,9 +168,6 @@ fn matched(
         {
             problem = format!("no customer `{c}`");
             continue;
-        }
-        if m.severity != Severity::Maintenance && n.start > now + FUTURE_SLACK {
-            return Ok(Err("it starts more than 5 minutes in the future".into()));
         }
         return Ok(Ok(m));
     }
@@ -280,13 +273,13 @@ fn plan(
             codes.join(", ")
         )
     };
-    if n.at > now + FUTURE_SLACK {
+    if n.at > now + FUTURE_SLACK_SECONDS {
         return Ok(Err(
             "it says something happens more than 5 minutes in the future".into(),
         ));
     }
     if n.source != Source::Statuspage {
-        return Ok(matched(conn, rules, n, now)?.map(|m| Plan::Windows {
+        return Ok(matched(conn, rules, n)?.map(|m| Plan::Windows {
             component: m.component,
             severity: Some(m.severity),
             regions: m.regions,
@@ -392,18 +385,27 @@ fn apply(
         }
     };
     // Every window passes the checks a window written by hand passes (SPEC §2, 366 days).
-    let checked = |start: i64, end: Option<i64>| -> Option<ImpactWindow> {
+    // Every window passes the checks a window written by hand passes (SPEC §2: not starting
+    // more than 5 minutes ahead, at most 366 days); what it fails is why it is kept unmatched.
+    let checked = |start: i64, end: Option<i64>| -> Result<ImpactWindow, String> {
         let window = ImpactWindow {
             component: component.clone(),
-            severity: severity?,
+            severity: severity.ok_or("it says the outage is over")?,
             start,
             end,
             regions: regions.clone(),
             customers: customers.clone(),
         };
-        window.check_times("", ctx.now).ok().map(|()| window)
+        window
+            .check_times("", ctx.now)
+            .map(|()| window)
+            .map_err(|e| {
+                format!(
+                    "the window it would write is refused: {}: {}",
+                    e.field, e.reason
+                )
+            })
     };
-    let refused = |why: &str| Ok(Err(format!("the window it would write {why}")));
     let mut open = |conn: &mut DbConnection, window: ImpactWindow| -> Result<(), ApiError> {
         let incident = group.incident(conn, ctx.now)?;
         let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
@@ -419,18 +421,17 @@ fn apply(
                 incidents::incidents_by_external_id(conn, std::slice::from_ref(&n.incident))?;
             return Ok(Ok(found.get(&n.incident).map(|i| i.id)));
         }
-        Step::Open { start, end } => {
-            let Some(window) = checked(start, end) else {
-                return refused("fails the checks of every window (SPEC §2, at most 366 days)");
-            };
-            open(conn, window)?;
-        }
+        Step::Open { start, end } => match checked(start, end) {
+            Ok(window) => open(conn, window)?,
+            Err(why) => return Ok(Err(why)),
+        },
         Step::Close { window, end } => {
             store::close_window(conn, window, end)?;
         }
         Step::Switch { window, at } => {
-            let Some(next) = checked(at, None) else {
-                return refused("fails the checks of every window (SPEC §2)");
+            let next = match checked(at, None) {
+                Ok(next) => next,
+                Err(why) => return Ok(Err(why)),
             };
             store::close_window(conn, window, at)?;
             open(conn, next)?;
