@@ -104,17 +104,7 @@ pub async fn approve_many(
 ) -> Result<HttpResponse, ApiError> {
     let (period, ids) = match (&body.value.period, &body.value.ids) {
         (Some(p), None) => (Some(parse_period("period", p)?), None),
-        (None, Some(ids)) if !ids.is_empty() => {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(i) = ids.iter().position(|id| !seen.insert(*id)) {
-                return Err(ApiError::invalid(
-                    format!("ids[{i}]"),
-                    format!("credit {} is listed twice", ids[i]),
-                ));
-            }
-            (None, Some(ids.clone()))
-        }
-        (None, Some(_)) => return Err(ApiError::invalid("ids", "lists no credit")),
+        (None, Some(ids)) => (None, Some(listed_once(ids)?)),
         _ => return Err(ApiError::invalid("period", "give either period or ids")),
     };
     commit(write, body.fingerprint, move |conn, ctx| {
@@ -132,6 +122,41 @@ pub async fn approve_many(
             ctx.now,
         )?;
         let body = json!({ "approved": ids.len(), "ids": ids });
+        Ok(Changed::new(StatusCode::OK, body, audit))
+    })
+    .await
+}
+
+/// `ids` when it lists at least one credit and none twice.
+fn listed_once(ids: &[i64]) -> Result<Vec<i64>, ApiError> {
+    if ids.is_empty() {
+        return Err(ApiError::invalid("ids", "lists no credit"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    match ids.iter().position(|id| !seen.insert(*id)) {
+        Some(i) => Err(ApiError::invalid(
+            format!("ids[{i}]"),
+            format!("credit {} is listed twice", ids[i]),
+        )),
+        None => Ok(ids.to_vec()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkVoid {
+    ids: Vec<i64>,
+    reason: String,
+}
+
+/// Voids the listed credits with one reason: all or nothing.
+pub async fn void_many(write: Write, body: JsonBody<BulkVoid>) -> Result<HttpResponse, ApiError> {
+    let ids = listed_once(&body.value.ids)?;
+    let reason = required_text("reason", &body.value.reason)?;
+    commit(write, body.fingerprint, move |conn, ctx| {
+        let (by, at) = (&ctx.caller.subject, ctx.now);
+        let audit = ledger::move_credits(conn, &ids, Move::Void, Some(reason.clone()), by, at)?;
+        let body = json!({ "voided": ids.len(), "ids": ids });
         Ok(Changed::new(StatusCode::OK, body, audit))
     })
     .await

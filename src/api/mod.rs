@@ -141,6 +141,7 @@ routes! {
     GET    "/v1/credits"                                Read      => credits::list,
     POST   "/v1/credits"                                Support   => credits::create_manual,
     POST   "/v1/credits/approve"                        Support   => credit_moves::approve_many,
+    POST   "/v1/credits/void"                           Support   => credit_moves::void_many,
     GET    "/v1/credits/{id}"                           Read      => credits::get,
     GET    "/v1/credits/{id}/explanation"               Read      => explanations::credit,
     POST   "/v1/credits/{id}/approve"                   Support   => credit_moves::approve,

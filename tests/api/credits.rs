@@ -373,6 +373,82 @@ fn bulk_approval_is_all_or_nothing(app: &TestApp) {
     assert_eq!(credits(app, "status=approved").len(), 2);
 }
 
+fn bulk_void_is_all_or_nothing(app: &TestApp) {
+    worked_example(app);
+    for other in ["globex", "initech"] {
+        app.customer(other, Some("na"));
+        app.create(
+            &format!("/v1/customers/{other}/subscriptions"),
+            json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+        );
+    }
+    run(app, "2026-01");
+    let ids: Vec<i64> = credits(app, "period=2026-01")
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let void = |body: Value| post(app, Role::Support, "/v1/credits/void", body);
+    let reason = "credited by hand";
+    assert_problem(
+        &void(json!({"ids": [], "reason": reason})),
+        422,
+        Some("ids"),
+    );
+    assert_problem(
+        &void(json!({"ids": [ids[0], ids[1], ids[0]], "reason": reason})),
+        422,
+        Some("ids[2]"),
+    );
+    assert_problem(
+        &void(json!({"ids": [ids[0]], "reason": "  "})),
+        422,
+        Some("reason"),
+    );
+    assert_problem(
+        &void(json!({"ids": [ids[0], 999_999], "reason": reason})),
+        404,
+        None,
+    );
+    let reference = json!({"billing_reference": "inv-7"});
+    for step in [("approve", json!({})), ("apply", reference)] {
+        let path = format!("/v1/credits/{}/{}", ids[2], step.0);
+        let role = if step.0 == "apply" {
+            Role::Billing
+        } else {
+            Role::Support
+        };
+        assert_eq!(post(app, role, &path, step.1).status, 200);
+    }
+    assert_problem(
+        &void(json!({"ids": [ids[0], ids[2]], "reason": reason})),
+        409,
+        None,
+    );
+    assert_eq!(credits(app, "status=pending").len(), 2, "nothing moved");
+    assert_problem(
+        &post(
+            app,
+            Role::Billing,
+            "/v1/credits/void",
+            json!({"ids": [ids[0]], "reason": reason}),
+        ),
+        403,
+        None,
+    );
+
+    let voided = void(json!({"ids": [ids[0], ids[1]], "reason": reason}));
+    assert_eq!(voided.status, 200, "{}", voided.text);
+    assert_eq!(voided.body, json!({"voided": 2, "ids": [ids[0], ids[1]]}));
+    for id in &ids[..2] {
+        let credit = app.get(&format!("/v1/credits/{id}"), Role::Viewer).body;
+        assert_eq!(credit["status"], "void");
+        assert_eq!(credit["void_reason"], reason);
+        assert_eq!(credit["voided_by"], "support-user");
+    }
+    assert_eq!(credits(app, "status=applied").len(), 1);
+}
+
 fn manual_credits(app: &TestApp) {
     worked_example(app);
     let sub = app
@@ -645,6 +721,7 @@ crate::both!(
     voided_credits_are_final,
     unfinished_periods_are_previews,
     bulk_approval_is_all_or_nothing,
+    bulk_void_is_all_or_nothing,
     manual_credits,
     racing_runs_never_double,
     retried_posts_do_not_duplicate,

@@ -83,6 +83,8 @@ pub fn walk(c: &mut Checker, month: &Month) {
     );
     let ids = json!({"ids": [by_percent["id"]]});
     c.write("POST", "/v1/credits/approve", Role::Support, ids, 200);
+    let voids = json!({"ids": [by_percent["id"]], "reason": "duplicate"});
+    c.write("POST", "/v1/credits/void", Role::Support, voids, 200);
     let void = json!({"reason": "given by phone"});
     c.write(
         "POST",
