@@ -2,6 +2,7 @@
 //! installs them), driven over WebDriver's HTTP protocol. ChromeDriver starts once for this
 //! test binary; each case has its own browser session.
 
+use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -70,11 +71,20 @@ struct Browser {
 
 impl Browser {
     fn open() -> Option<Browser> {
+        Browser::sized(800, 900, None)
+    }
+
+    /// A browser `width` × `height` CSS pixels, saving downloads into `downloads`.
+    fn sized(width: u32, height: u32, downloads: Option<&Path>) -> Option<Browser> {
         let base = driver()?;
+        let prefs = downloads.map_or(
+            json!({}),
+            |dir| json!({"download.default_directory": dir, "download.prompt_for_download": false}),
+        );
         let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "prefs": prefs,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                    "--window-size=800,900"]}}}});
+                    format!("--window-size={width},{height}")]}}}});
         let mut r = ureq::post(format!("{base}/session"))
             .send_json(caps)
             .unwrap();
@@ -148,6 +158,24 @@ impl Browser {
         );
     }
 
+    /// Clicks the first element `selector` finds.
+    fn click_at(&self, selector: &str) {
+        let e = self.select(selector);
+        self.call("POST", &format!("/element/{e}/click"), json!({}));
+    }
+
+    /// Picks the option with `value` in the list `#id`.
+    fn choose(&self, id: &str, value: &str) {
+        self.click_at(&format!("#{id} option[value='{value}']"));
+    }
+
+    /// Waits until `#id` shows a problem next to its field.
+    fn shows_error(&self, id: &str) -> String {
+        until(&format!("#{id} to show a problem"), || {
+            Some(self.text(id)).filter(|t| !t.is_empty())
+        })
+    }
+
     /// Waits until `#id`'s text contains `part`.
     fn sees(&self, id: &str, part: &str) {
         let started = std::time::Instant::now();
@@ -162,6 +190,41 @@ impl Browser {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Presses `keys` (WebDriver's codes for special keys) on whatever has the focus.
+    fn keys(&self, keys: &str) {
+        let presses: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                let c = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": c}),
+                    json!({"type": "keyUp", "value": c}),
+                ]
+            })
+            .collect();
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": presses}]});
+        self.call("POST", "/actions", actions);
+    }
+
+    /// Runs `script` in the page and answers what it returns.
+    fn run(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// A POST from the page with the signed-in person's token: what a forged request could send.
+    fn forge(&self, path: &str, body: Value) -> Value {
+        self.run_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             fetch('{path}', {{method: 'POST', headers: {{'Content-Type': 'application/json',
+               Authorization: 'Bearer ' + sessionStorage.getItem('token')}},
+               body: JSON.stringify({body})}}).then(r => done(r.status));"
+        ))
     }
 
     /// Runs `script` in the page (its last argument is the callback) and answers its result.
@@ -231,12 +294,7 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     b.sees("counts", "pending: 1");
     assert!(!b.displayed("run") && !b.displayed("preview") && !b.displayed("approve"));
     assert!(b.displayed("no-action"));
-    let status = b.run_async(
-        "const done = arguments[arguments.length - 1];
-         fetch('/v1/credit-runs', {method: 'POST', headers: {'Content-Type': 'application/json',
-           Authorization: 'Bearer ' + sessionStorage.getItem('token')},
-           body: JSON.stringify({period: '2026-01'})}).then(r => done(r.status));",
-    );
+    let status = b.forge("/v1/credit-runs", json!({"period": "2026-01"}));
     assert_eq!(status, json!(403));
 
     // An expired token sends the person back to sign in.
@@ -378,7 +436,290 @@ fn support_and_billing_move_a_credit(app: &TestApp) {
     b.sees("customer-credits", "2026-01: 30.00 USD (sla, applied)");
 }
 
+/// Sets the service's clock early in February 2026: January is over, and in the last 90 days.
+fn february(app: &TestApp) {
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-02-03T09:00:00Z")
+            .unwrap()
+            .timestamp(),
+    );
+}
+
+/// Three customers on one plan, in February 2026.
+fn three_customers(app: &TestApp) {
+    february(app);
+    app.component("api");
+    app.component("web");
+    app.plan("pro", &["api", "web"]);
+    for customer in ["acme", "globex", "initech"] {
+        app.customer(customer, Some("na"));
+        app.create(
+            &format!("/v1/customers/{customer}/subscriptions"),
+            json!({"plan": "pro", "start": "2026-01-01T00:00:00Z"}),
+        );
+    }
+}
+
+/// The credits page showing `filters`' credits.
+fn credits_page(b: &Browser, app: &TestApp, status: &str) {
+    b.go(&format!("{}/console/#credits", app.base));
+    b.type_into("filter-period", "2026-01");
+    b.choose("filter-status", status);
+    b.click("filter");
+}
+
+/// The issue's walk: on-call records an outage, billing previews and runs the month, support
+/// approves all but one credit and voids that one, billing downloads the balance export and
+/// applies a credit, and the customer's page shows it applied.
+fn the_month_end_to_end_as_each_role(app: &TestApp) {
+    let downloads = tempfile::tempdir().unwrap();
+    let Some(b) = Browser::sized(800, 900, Some(downloads.path())) else {
+        return;
+    };
+    three_customers(app);
+
+    // On-call records the outage while it goes on.
+    sign_in(&b, app, Role::Reporter);
+    b.go(&format!("{}/console/#incidents", app.base));
+    b.sees("ongoing-incidents", "Nothing is going on.");
+    b.type_into("incident-name", "Database switch failed");
+    b.choose("incident-state", "investigating");
+    b.choose("new-component", "api");
+    b.choose("new-severity", "major_outage");
+    b.type_into("new-start", "2026-01-20 10:00");
+    b.click("record");
+    assert!(b.shows_error("new-start-error").contains("RFC 3339"));
+    b.type_into("new-start", "2026-01-20T10:00:00Z");
+    b.click("record");
+    b.sees("message", "recorded");
+    b.sees(
+        "ongoing-incidents",
+        "Database switch failed (investigating)",
+    );
+    b.sees("ongoing-incidents", "api, major outage, from");
+    b.sees("ongoing-incidents", "to ongoing");
+    let incident = &app.get("/v1/incidents", Role::Viewer).body["items"][0];
+    let window = incident["windows"][0]["id"].clone();
+    // Then closes its window and resolves it.
+    b.click_at("#ongoing-incidents a");
+    b.sees("incident-title", "Database switch failed");
+    b.type_into(&format!("window-{window}-end"), "2026-01-20T12:00:00Z");
+    b.click(&format!("window-{window}-save"));
+    b.sees("message", &format!("Window {window} saved."));
+    until("the window to end", || {
+        (!b.text("incident-windows").contains("ongoing")).then_some(())
+    });
+    b.choose("status-change", "resolved");
+    b.click("status-save");
+    b.sees("incident-status", "Status: resolved");
+    b.click("back-to-incidents");
+    b.sees("ongoing-incidents", "Nothing is going on.");
+    b.sees("recent-incidents", "Database switch failed (resolved)");
+    // The status page's bar for that day (in the browser's zone, UTC here).
+    let bar = b.select("#bars-api [data-day='2026-01-20']");
+    let attribute = |name: &str| {
+        b.call(
+            "GET",
+            &format!("/element/{bar}/attribute/{name}"),
+            Value::Null,
+        )
+    };
+    assert_eq!(attribute("class"), json!("bar major"));
+    assert_eq!(
+        attribute("title"),
+        json!("2026-01-20: 91.6667 % up, 120.00 minutes major outage")
+    );
+    let calm = b.select("#bars-web [data-day='2026-01-20']");
+    let class = b.call(
+        "GET",
+        &format!("/element/{calm}/attribute/class"),
+        Value::Null,
+    );
+    assert_eq!(class, json!("bar up"));
+    // On-call has no control over credits, and the API refuses one forged from the page.
+    credits_page(&b, app, "");
+    assert!(!b.displayed("approve-selected") && !b.displayed("manual-form"));
+    let forged = b.forge("/v1/credits/approve", json!({"period": "2026-01"}));
+    assert_eq!(forged, json!(403));
+
+    // Billing previews and runs the month.
+    b.click("sign-out");
+    sign_in(&b, app, Role::Billing);
+    b.type_into("period", "2026-01");
+    b.click("show");
+    b.sees("run-state", "No credit run yet for 2026-01");
+    b.click("preview");
+    b.sees(
+        "preview-result",
+        "evaluate 3 subscriptions: 3 new credits, 0 unchanged, 0 superseded, 0 adjustments; \
+         totals 90.00 USD.",
+    );
+    b.sees("run-state", "No credit run yet");
+    b.click("run");
+    b.sees("run-state", "succeeded, started by billing-user");
+    b.sees("totals", "90.00 USD");
+    b.sees("counts", "pending: 3");
+    if let Ok(path) = std::env::var("SLA_CONSOLE_SCREENSHOT") {
+        screenshot(&b, Path::new(&path));
+    }
+
+    // Support approves all but one credit, and voids that one with a reason.
+    b.click("sign-out");
+    sign_in(&b, app, Role::Support);
+    assert!(!b.displayed("run") && !b.displayed("preview") && !b.displayed("downloads"));
+    credits_page(&b, app, "pending");
+    b.sees("credit-count", "(3 shown)");
+    b.click_at("#credit-rows tr[data-customer=acme] .pick");
+    b.click_at("#credit-rows tr[data-customer=globex] .pick");
+    b.click("approve-selected");
+    b.sees("message", "Approved 2 credits.");
+    b.sees("credit-count", "(1 shown)");
+    b.click_at("#credit-rows tr[data-customer=initech] .pick");
+    b.click("void-selected");
+    assert_eq!(
+        b.shows_error("void-selected-reason-error"),
+        "must be 1 to 500 characters, not only spaces"
+    );
+    b.sees("credit-count", "(1 shown)");
+    b.type_into("void-selected-reason", "Credited by hand after a call");
+    b.click("void-selected");
+    b.sees("message", "Voided 1 credits.");
+    b.sees("credit-count", "(0 shown)");
+    credits_page(&b, app, "");
+    b.sees("credit-rows", "initech 2026-01 sla void 30.00 USD");
+    b.sees("credit-rows", "acme 2026-01 sla approved 30.00 USD");
+
+    // Billing downloads the balance export and applies a credit.
+    b.click("sign-out");
+    sign_in(&b, app, Role::Billing);
+    b.type_into("period", "2026-01");
+    b.click("show");
+    b.sees("counts", "approved: 2");
+    b.sees("counts", "void: 1");
+    b.click("download-balance");
+    b.sees("message", "Downloaded balance-2026-01.csv.");
+    let file = downloads.path().join("balance-2026-01.csv");
+    let csv = until("the download", || std::fs::read_to_string(&file).ok());
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "customer_external_id,amount_minor,currency,description,idempotency_key"
+    );
+    assert_eq!(lines.len(), 3, "approved credits only: {csv}");
+    assert!(lines[1].starts_with("acme,-3000,USD,") && lines[2].starts_with("globex,-3000,USD,"));
+    credits_page(&b, app, "approved");
+    b.sees("credit-count", "(2 shown)");
+    assert!(!b.displayed("approve-selected") && !b.displayed("void-selected-form"));
+    b.click_at("#credit-rows tr[data-customer=acme] .pick");
+    b.click("apply-selected");
+    assert_eq!(
+        b.shows_error("apply-selected-reference-error"),
+        "must be 1 to 500 characters, not only spaces"
+    );
+    b.type_into("apply-selected-reference", "inv-2026-0142");
+    b.click("apply-selected");
+    b.sees("message", "Marked 1 credits applied.");
+    b.sees("credit-count", "(1 shown)");
+
+    // The customer's page shows it applied.
+    b.click_at("#credit-rows a[href='#customer/globex']");
+    b.sees("customer-credits", "2026-01: 30.00 USD (sla, approved)");
+    b.go(&format!("{}/console/#customer/acme", app.base));
+    b.sees("customer-credits", "2026-01: 30.00 USD (sla, applied)");
+    b.sees("customer-statements", "2026-01, pro: uptime 99.7312 %");
+}
+
+/// Made for people: the keyboard alone signs in; on a window 400 pixels wide (an 800-pixel
+/// window at 200 % zoom) no page scrolls sideways; every control has a label.
+fn the_console_fits_a_narrow_window_and_the_keyboard(app: &TestApp) {
+    let Some(b) = Browser::sized(400, 900, None) else {
+        return;
+    };
+    february(app);
+    crate::statements::worked_example(app);
+    crate::credits::run(app, "2026-01");
+    let credit = app.get("/v1/credits", Role::Viewer).body["items"][0]["id"].clone();
+    let incident = app.get("/v1/incidents", Role::Viewer).body["items"][0]["id"].clone();
+
+    b.go(&format!("{}/console/", app.base));
+    b.click("token");
+    b.keys(&app.token(Role::Admin));
+    b.keys("\u{E004}"); // Tab, to the sign-in button
+    b.keys("\u{E007}"); // Enter
+    b.sees("who", "(admin)");
+
+    let pages = [
+        ("#month", "counts", "pending: 1"),
+        ("#credits", "credit-count", "(1 shown)"),
+        (&format!("#credit/{credit}"), "credit-summary", "30.00 USD"),
+        ("#customer/acme", "customer-credits", "30.00 USD"),
+        ("#incidents", "recent-incidents", "January"),
+        (
+            &format!("#incident/{incident}"),
+            "incident-windows",
+            "maintenance",
+        ),
+    ];
+    for (page, id, shows) in pages {
+        b.go(&format!("{}/console/{page}", app.base));
+        if page == "#month" {
+            b.type_into("period", "2026-01");
+            b.click("show");
+        }
+        b.sees(id, shows);
+        let found = b.run(
+            "const root = document.documentElement;
+             const unlabelled = [...document.querySelectorAll('input, select, textarea, button')]
+               .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label')
+                 && !e.textContent.trim())
+               .map((e) => e.id || e.outerHTML);
+             return {unlabelled, wide: root.scrollWidth > root.clientWidth};",
+        );
+        assert_eq!(found, json!({"unlabelled": [], "wide": false}), "{page}");
+    }
+}
+
+/// Support adds a manual credit; the API's problems show next to the field they name.
+fn support_adds_a_manual_credit(app: &TestApp) {
+    let Some(b) = Browser::open() else {
+        return;
+    };
+    crate::statements::worked_example(app);
+    let subscription = app
+        .get("/v1/customers/acme/subscriptions", Role::Viewer)
+        .body["items"][0]["id"]
+        .to_string();
+    sign_in(&b, app, Role::Support);
+    credits_page(&b, app, "");
+    b.sees("credit-count", "(0 shown)");
+    b.type_into("manual-subscription", &subscription);
+    b.type_into("manual-period", "2026-01");
+    b.type_into("manual-reason", "Slow answers from support");
+    b.type_into("manual-percent", "150");
+    b.click("manual-add");
+    assert!(b.shows_error("manual-percent-error").contains("100"));
+    b.type_into("manual-percent", "12.5");
+    b.click("manual-add");
+    b.sees("message", "added: 37.50 USD for acme.");
+    assert_eq!(b.text("manual-percent-error"), "", "cleared once it worked");
+    b.sees("credit-rows", "acme 2026-01 manual pending 37.50 USD");
+}
+
+/// Writes what the browser shows to `path` (the README's picture of the month page).
+fn screenshot(b: &Browser, path: &Path) {
+    use base64::Engine as _;
+    b.run("window.scrollTo(0, 0);");
+    let png = b.call("GET", "/screenshot", Value::Null);
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().unwrap())
+        .unwrap();
+    std::fs::write(path, png).unwrap();
+}
+
 crate::both!(
+    the_month_end_to_end_as_each_role,
+    the_console_fits_a_narrow_window_and_the_keyboard,
+    support_adds_a_manual_credit,
     billing_runs_the_month_and_a_viewer_sees_no_controls,
     support_and_billing_move_a_credit,
     a_sign_in_link_works_once,
