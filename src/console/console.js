@@ -50,7 +50,7 @@ async function call(path, options = {}) {
   if (!token) throw new Error("signed out");
   const headers = { Authorization: "Bearer " + token, "Content-Type": "application/json" };
   // A write carries a key of its own, so a retried request is answered, not done twice.
-  if (options.method && options.method !== "GET") headers["Idempotency-Key"] = crypto.randomUUID();
+  if (options.method && options.method !== "GET") headers["Idempotency-Key"] = newKey();
   const response = await fetch(path, { ...options, headers });
   // Signed out (or in as someone else) while the call was on its way: its answer is stale.
   if (sessionStorage.getItem("token") !== token) throw new Error("signed out");
@@ -66,6 +66,12 @@ async function call(path, options = {}) {
     throw error;
   }
   return response;
+}
+
+// 128 random bits in hex (crypto.randomUUID needs HTTPS or localhost; this does not).
+function newKey() {
+  return [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function api(path, options = {}) {
@@ -169,11 +175,9 @@ async function showMonth() {
     $("run-state").textContent = "No credit run yet for " + period + ".";
     list("totals", []);
   } else {
-    const finished = run.finished_at ? new Date(run.finished_at) : null;
-    $("run-state").textContent = "Run " + run.id + " " + run.state + ", started by " + run.started_by +
-      (finished ? ", finished " + finished.toLocaleString() : "") +
-      " (" + run.progress.done + " of " + run.progress.total + " subscriptions).";
-    $("run-state").title = run.finished_at || run.started_at;
+    $("run-state").replaceChildren("Run " + run.id + " " + run.state + ", started by " + run.started_by + " ",
+      when(run.started_at), ...(run.finished_at ? [", finished ", when(run.finished_at)] : []),
+      " (" + run.progress.done + " of " + run.progress.total + " subscriptions).");
     list("totals", Object.entries(run.totals).map(([currency, amount]) => amount + " " + currency));
   }
   const credits = await api("/v1/credits?" + q + "&limit=500");
@@ -241,6 +245,8 @@ for (const [button, path] of [["download-credits", "credits.csv?"],
 // Credits
 
 const FILTER_ERRORS = { period: "filter-period-error" };
+// The roles that may move credits, and so select them.
+const PICKERS = $("select-all").dataset.roles;
 let creditsNext = null;
 
 function creditsQuery() {
@@ -264,6 +270,7 @@ async function showCredits(more) {
     box.value = c.id;
     box.className = "pick";
     box.setAttribute("aria-label", "Select credit " + c.id + " (" + c.customer + ")");
+    box.hidden = !may(PICKERS);
     const cells = [box, link("#credit/" + c.id, String(c.id)), link("#customer/" + encodeURIComponent(c.customer), c.customer),
       c.period, c.kind, c.status, money(c.amount)];
     tr.append(...cells.map((content) => {
@@ -368,6 +375,12 @@ async function showCredit(id) {
   const figures = [["Status", credit.status], ["Kind", credit.kind], ["Amount", money(credit.amount)]];
   if (credit.billing_reference) figures.push(["Billing reference", credit.billing_reference]);
   if (credit.void_reason) figures.push(["Void reason", credit.void_reason]);
+  const rule = why.explanation && why.explanation.credit_percent;
+  if (rule && rule.rule === "tier") {
+    figures.push(["Tier", "uptime below " + rule.below_percent + " %: " + rule.tier_credit_percent + " % of the fee"]);
+  } else if (rule) {
+    figures.push(["Tier", { no_tier: "none reached", proportional: "proportional to the shortfall", no_eligible_time: "no eligible time" }[rule.rule] || rule.rule]);
+  }
   if (s) {
     figures.push(
       ["Eligible minutes", s.eligible_minutes], ["Impacted minutes", s.impacted_minutes],
@@ -429,9 +442,8 @@ async function showCustomer(id) {
   ]);
   $("customer-title").textContent = customer.name + " (" + customer.external_id +
     (customer.region ? ", " + customer.region : "") + ")";
-  list("customer-subscriptions", subscriptions.items.map((s) =>
-    "Subscription " + s.id + ": " + s.plan + " from " + new Date(s.start).toLocaleDateString() +
-    (s.end ? " to " + new Date(s.end).toLocaleDateString() : "")));
+  $("customer-subscriptions").replaceChildren(...subscriptions.items.map((s) =>
+    item("Subscription " + s.id + ": " + s.plan + " from ", when(s.start), ...(s.end ? [" to ", when(s.end)] : []))));
   const last = $("period").value || lastMonth();
   const periods = [0, 1, 2].map((back) => monthsBefore(last, back));
   const statements = await Promise.all(periods.map((p) => api(path + "/statement?period=" + p)));

@@ -279,6 +279,10 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     b.sees("credit-title", "acme, 2026-01");
     b.sees("credit-figures", "99.7563 %");
     b.sees("credit-figures", "108.50");
+    b.sees(
+        "credit-figures",
+        "Tier\nuptime below 99.9 %: 10 % of the fee",
+    );
     b.sees("credit-summary", "The credit is 30.00 USD.");
     b.sees("credit-history", "credit.create by billing-user");
     b.click("back");
@@ -294,6 +298,14 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     b.sees("counts", "pending: 1");
     assert!(!b.displayed("run") && !b.displayed("preview") && !b.displayed("approve"));
     assert!(b.displayed("no-action"));
+    // Nor on the credits page: no selection, no move, no manual credit.
+    credits_page(&b, app, "");
+    b.sees("credit-count", "(1 shown)");
+    assert!(!b.displayed("select-all") && !b.displayed("bulk") && !b.displayed("manual-form"));
+    let pick = b.select("#credit-rows .pick");
+    let shown = b.call("GET", &format!("/element/{pick}/displayed"), Value::Null);
+    assert_eq!(shown, json!(false));
+    b.go(&format!("{}/console/#month", app.base));
     let status = b.forge("/v1/credit-runs", json!({"period": "2026-01"}));
     assert_eq!(status, json!(403));
 
