@@ -155,13 +155,16 @@ function words(s) {
   return s.replace(/_/g, " ");
 }
 
+// Fills a list with `values`, keeping the choice made if it is still there.
 function options(select, values, labels = words) {
+  const chosen = select.value;
   select.replaceChildren(...values.map((v) => {
     const o = document.createElement("option");
     o.value = v;
     o.textContent = labels(v);
     return o;
   }));
+  if (values.includes(chosen)) select.value = chosen;
 }
 
 // The month
@@ -624,8 +627,16 @@ function windowItem(incident, w) {
     l.textContent = text;
     return l;
   };
+  const endNow = document.createElement("button");
+  endNow.id = prefix + "end-now";
+  endNow.type = "button";
+  endNow.textContent = "End window " + w.id + " now";
+  endNow.addEventListener("click", () => {
+    end.value = nowHere();
+    end.focus();
+  });
   form.append(label(severity, "Severity of window " + w.id), severity,
-    label(end, "End of window " + w.id + " (RFC 3339; empty while it goes on)"), end, error, save);
+    label(end, "End of window " + w.id + " (RFC 3339; empty while it goes on)"), end, error, endNow, save);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const change = { severity: severity.value, end: end.value.trim() || null };

@@ -717,6 +717,72 @@ fn support_adds_a_manual_credit(app: &TestApp) {
     b.sees("credit-rows", "acme 2026-01 manual pending 37.50 USD");
 }
 
+/// On-call reopens an incident, adds a window while it goes on, ends it and changes its
+/// severity; the API's problems show next to the field they name.
+fn on_call_adds_ends_and_changes_a_window(app: &TestApp) {
+    let Some(b) = Browser::open() else {
+        return;
+    };
+    crate::statements::worked_example(app);
+    let incident = app.get("/v1/incidents", Role::Viewer).body["items"][0]["id"].clone();
+    sign_in(&b, app, Role::Reporter);
+    b.go(&format!("{}/console/#incident/{incident}", app.base));
+    b.sees("incident-title", "January");
+    b.sees("incident-status", "Status: resolved");
+    b.choose("add-component", "web");
+    b.choose("add-severity", "degraded_performance");
+    b.type_into("add-start", "2026-11-30T10:00:00Z");
+    b.type_into("add-end", "");
+    b.click("add-window");
+    assert_eq!(
+        b.shows_error("add-end-error"),
+        "the incident is resolved: its windows must end"
+    );
+    b.choose("status-change", "investigating");
+    b.click("status-save");
+    b.sees("incident-status", "Status: investigating");
+    b.click("add-window");
+    b.sees("message", "Window added.");
+    b.sees("incident-windows", "web, degraded performance, from");
+    b.sees("incident-windows", "to ongoing");
+    assert_eq!(b.text("add-end-error"), "", "cleared once it worked");
+    b.click("back-to-incidents");
+    b.sees("ongoing-incidents", "January (investigating)");
+
+    let windows = app
+        .get(&format!("/v1/incidents/{incident}"), Role::Viewer)
+        .body["windows"]
+        .clone();
+    let added = windows.as_array().unwrap().last().unwrap()["id"].clone();
+    b.click_at(&format!(
+        "#ongoing-incidents a[href='#incident/{incident}']"
+    ));
+    b.type_into(&format!("window-{added}-end"), "2026-11-30T09:00:00Z");
+    b.click(&format!("window-{added}-save"));
+    assert!(
+        b.shows_error(&format!("window-{added}-end-error"))
+            .contains("after")
+    );
+    b.click(&format!("window-{added}-end-now"));
+    b.choose(&format!("window-{added}-severity"), "partial_outage");
+    b.click(&format!("window-{added}-save"));
+    b.sees("message", &format!("Window {added} saved."));
+    until("the window to end", || {
+        (!b.text("incident-windows").contains("ongoing")).then_some(())
+    });
+    b.sees("incident-windows", "web, partial outage, from");
+    let stored = app
+        .get(&format!("/v1/incidents/{incident}"), Role::Viewer)
+        .body["windows"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(stored["severity"], "partial_outage");
+    assert!(stored["end"].is_string(), "{stored}");
+}
+
 /// Writes what the browser shows to `path` (the README's picture of the month page).
 fn screenshot(b: &Browser, path: &Path) {
     use base64::Engine as _;
@@ -732,6 +798,7 @@ crate::both!(
     the_month_end_to_end_as_each_role,
     the_console_fits_a_narrow_window_and_the_keyboard,
     support_adds_a_manual_credit,
+    on_call_adds_ends_and_changes_a_window,
     billing_runs_the_month_and_a_viewer_sees_no_controls,
     support_and_billing_move_a_credit,
     a_sign_in_link_works_once,
