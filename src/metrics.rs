@@ -256,13 +256,13 @@ impl Metrics {
         self.pool_connections.set(i64::from(state.connections));
         self.pool_in_use
             .set(i64::from(state.connections) - i64::from(state.idle_connections));
-        let totals = crate::db::credits::totals_by_status(&mut *db.conn()?)?;
+        let totals = crate::db::credits::totals_by_status(&mut *db.conn()?, None)?;
         self.credits.clear();
         self.credit_amounts.clear();
         for total in totals {
             let labels = CreditLabels {
                 status: total.status,
-                currency: total.currency,
+                currency: total.currency.to_string(),
             };
             self.credits.get_or_create(&labels).set(total.count);
             self.credit_amounts

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::extract::{JsonBody, optional};
+use super::extract::{JsonBody, Query, optional};
 use super::pagination::Listing;
 use super::write::{Changed, Write, commit, read};
 use super::{ApiError, AppState};
@@ -117,6 +117,34 @@ pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
             .collect())
     };
     list.answer(load, |c: &CreditView| c.id.to_string()).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryQuery {
+    period: Option<String>,
+}
+
+/// How many credits there are in each status, and what they add up to per currency: of one
+/// period, or of every period.
+pub async fn summary(
+    state: web::Data<AppState>,
+    q: Query<SummaryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let period = optional(q.period.as_deref(), |p| parse_period("period", p))?;
+    let body = read(&state, move |conn| {
+        let only = period.map(|p| p.to_string());
+        let items: Vec<Value> = credits::totals_by_status(conn, only.as_deref())?
+            .into_iter()
+            .map(|t| {
+                let amount = Money::from_minor(t.amount_minor, t.currency);
+                json!({ "status": t.status, "credits": t.count, "amount": amount })
+            })
+            .collect();
+        Ok(json!({ "period": only, "items": items }))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// One credit with its history: every audit entry about it. A credit a run wrote has no entry of

@@ -140,6 +140,7 @@ routes! {
     GET    "/v1/credit-runs/{id}"                       Read      => credit_runs::get,
     GET    "/v1/credits"                                Read      => credits::list,
     POST   "/v1/credits"                                Support   => credits::create_manual,
+    GET    "/v1/credits/summary"                        Read      => credits::summary,
     POST   "/v1/credits/approve"                        Support   => credit_moves::approve_many,
     POST   "/v1/credits/void"                           Support   => credit_moves::void_many,
     GET    "/v1/credits/{id}"                           Read      => credits::get,

@@ -290,22 +290,42 @@ pub struct StatusTotal {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub status: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub currency: String,
+    pub currency: Currency,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub count: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub amount_minor: i64,
 }
 
-/// Every credit by status and currency (the metrics' gauges), in one grouped scan.
-pub fn totals_by_status(conn: &mut DbConnection) -> QueryResult<Vec<StatusTotal>> {
-    let query = diesel::sql_query(
-        "SELECT status, currency, COUNT(*) AS count, \
-         CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS amount_minor \
-         FROM credits GROUP BY status, currency ORDER BY status, currency",
-    );
+/// The credits of one period, or every credit (the metrics' gauges), by status and currency, in
+/// one grouped scan.
+pub fn totals_by_status(
+    conn: &mut DbConnection,
+    period: Option<&str>,
+) -> QueryResult<Vec<StatusTotal>> {
+    let sql = |placeholder: &str| {
+        let only = period.map_or(String::new(), |_| format!("WHERE period = {placeholder} "));
+        format!(
+            "SELECT status, currency, COUNT(*) AS count, \
+             CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT) AS amount_minor \
+             FROM credits {only}GROUP BY status, currency ORDER BY status, currency"
+        )
+    };
+    use diesel::sql_types::Text;
     match conn {
-        DbConnection::Postgres(c) => query.load(c),
-        DbConnection::Sqlite(c) => query.load(c),
+        DbConnection::Postgres(c) => {
+            let query = diesel::sql_query(sql("$1")).into_boxed();
+            match period {
+                Some(p) => query.bind::<Text, _>(p).load(c),
+                None => query.load(c),
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            let query = diesel::sql_query(sql("?")).into_boxed();
+            match period {
+                Some(p) => query.bind::<Text, _>(p).load(c),
+                None => query.load(c),
+            }
+        }
     }
 }

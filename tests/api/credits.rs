@@ -447,6 +447,29 @@ fn bulk_void_is_all_or_nothing(app: &TestApp) {
         assert_eq!(credit["voided_by"], "support-user");
     }
     assert_eq!(credits(app, "status=applied").len(), 1);
+
+    // The summary counts and adds them up by status.
+    let usd = |amount: &str| json!({"amount": amount, "currency": "USD"});
+    let expected = json!([
+        {"status": "applied", "credits": 1, "amount": usd("30.00")},
+        {"status": "void", "credits": 2, "amount": usd("60.00")},
+    ]);
+    let summary = app.get("/v1/credits/summary?period=2026-01", Role::Viewer);
+    assert_eq!(summary.status, 200, "{}", summary.text);
+    assert_eq!(
+        summary.body,
+        json!({"period": "2026-01", "items": expected})
+    );
+    let every = app.get("/v1/credits/summary", Role::Reporter).body;
+    assert_eq!(every, json!({"period": null, "items": expected}));
+    let other = app
+        .get("/v1/credits/summary?period=2026-02", Role::Viewer)
+        .body;
+    assert_eq!(other["items"], json!([]));
+    let bad = app.get("/v1/credits/summary?period=2026-13", Role::Viewer);
+    assert_problem(&bad, 422, Some("period"));
+    let unknown = app.get("/v1/credits/summary?status=void", Role::Viewer);
+    assert_problem(&unknown, 400, None);
 }
 
 fn manual_credits(app: &TestApp) {

@@ -85,6 +85,12 @@ pub fn walk(c: &mut Checker, month: &Month) {
     c.write("POST", "/v1/credits/approve", Role::Support, ids, 200);
     let voids = json!({"ids": [by_percent["id"]], "reason": "duplicate"});
     c.write("POST", "/v1/credits/void", Role::Support, voids, 200);
+    let summary = c.read("/v1/credits/summary?period=2026-01", Role::Viewer);
+    assert!(
+        !summary["items"].as_array().unwrap().is_empty(),
+        "{summary}"
+    );
+    c.read("/v1/credits/summary", Role::Reporter);
     let void = json!({"reason": "given by phone"});
     c.write(
         "POST",
