@@ -9,6 +9,10 @@ const PAGES = ["sign-in-page", "month-page", "credits-page", "credit-page", "cus
   "incidents-page", "incident-page"];
 const SEVERITIES = ["major_outage", "partial_outage", "degraded_performance", "maintenance"];
 const STATUSES = ["investigating", "identified", "monitoring", "resolved", "postmortem"];
+// Forms that keep what was typed from page to page (the month and the credit filters).
+const KEPT = ["period-form", "credit-filters"];
+
+// The person
 
 function claims(token) {
   try {
@@ -29,34 +33,78 @@ function may(roles) {
   return roles.split(" ").includes(role());
 }
 
-function say(text) {
-  $("message").textContent = text;
-}
-
-// A failed call's message, unless the call signed the person out (that says why itself).
-function report(e) {
-  if (e.message !== "signed out") say(e.message);
-}
-
+// Forgets the token and everything the pages showed.
 function signOut(why) {
   sessionStorage.removeItem("token");
+  for (const form of document.forms) form.reset();
+  for (const el of document.querySelectorAll("main ul, main dl, main tbody, #uptime")) el.replaceChildren();
+  $("preview-result").hidden = true;
+  $("run-state").textContent = "—";
+  monthPeriod = null;
   say(why || "");
   show();
 }
 
+// Messages and problems
+
+function say(text) {
+  $("message").textContent = text;
+}
+
+// A failed call's message, unless the call signed the person out or its page is gone (those say
+// nothing more).
+function report(e) {
+  if (!(e instanceof Quiet)) say(e.message);
+}
+
+class Quiet extends Error {}
+
+// A problem the API names a field for is shown next to that field (the paragraph `ID-error`
+// beside the input `ID`), which gets the focus; others above the page.
+function reportAt(fields, e) {
+  clearErrors(fields);
+  const id = e.field && fields[e.field];
+  if (!id) return report(e);
+  $(id).textContent = e.detail;
+  const input = $(id.replace(/-error$/, ""));
+  if (input) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  }
+}
+
+function clearErrors(fields) {
+  for (const id of Object.values(fields)) {
+    $(id).textContent = "";
+    const input = $(id.replace(/-error$/, ""));
+    if (input) input.removeAttribute("aria-invalid");
+  }
+}
+
+// Ties an input to the paragraph its problems are shown in.
+function describe(input, error) {
+  input.setAttribute("aria-describedby", error.id);
+}
+
+// The API
+
+// Bumped on every navigation: an answer to a call made before it belongs to a page that is gone.
+let navigation = 0;
+
 // A call with the person's token; problems become errors naming the field the API names.
 async function call(path, options = {}) {
   const token = sessionStorage.getItem("token");
-  if (!token) throw new Error("signed out");
+  if (!token) throw new Quiet("signed out");
   const headers = { Authorization: "Bearer " + token, "Content-Type": "application/json" };
-  // A write carries a key of its own, so a retried request is answered, not done twice.
-  if (options.method && options.method !== "GET") headers["Idempotency-Key"] = newKey();
-  const response = await fetch(path, { ...options, headers });
+  // A write carries a key, so a request the network retries is answered, not done twice.
+  if (options.method && options.method !== "GET" && options.key !== false) headers["Idempotency-Key"] = newKey();
+  const page = navigation;
+  const response = await fetch(path, { method: options.method, body: options.body, headers });
   // Signed out (or in as someone else) while the call was on its way: its answer is stale.
-  if (sessionStorage.getItem("token") !== token) throw new Error("signed out");
+  if (sessionStorage.getItem("token") !== token || page !== navigation) throw new Quiet("stale");
   if (response.status === 401) {
     signOut("Your sign-in has ended; sign in again.");
-    throw new Error("signed out");
+    throw new Quiet("signed out");
   }
   if (!response.ok) {
     const body = await response.json().catch(() => null);
@@ -83,6 +131,35 @@ function post(path, body) {
   return api(path, { method: "POST", body: JSON.stringify(body) });
 }
 
+function patch(path, body) {
+  return api(path, { method: "PATCH", body: JSON.stringify(body) });
+}
+
+// Runs `work` for a form or button unless its last one is still on its way: a double click
+// sends one request, not two.
+const busy = new WeakSet();
+function once(control, work) {
+  if (busy.has(control)) return;
+  busy.add(control);
+  control.setAttribute("aria-busy", "true");
+  Promise.resolve().then(work).catch(report).finally(() => {
+    busy.delete(control);
+    control.removeAttribute("aria-busy");
+  });
+}
+
+// Submitting `form` runs `work` once at a time.
+function onSubmit(form, work) {
+  $(form).addEventListener("submit", (event) => {
+    event.preventDefault();
+    once($(form), work);
+  });
+}
+
+function onClick(button, work) {
+  $(button).addEventListener("click", () => once($(button), work));
+}
+
 // A report saved under the name the API gives it.
 async function download(path) {
   const response = await call(path);
@@ -99,23 +176,7 @@ async function download(path) {
   say("Downloaded " + file + ".");
 }
 
-// A problem the API names a field for is shown next to that field; others above the page.
-function reportAt(fields, e) {
-  clearErrors(fields);
-  const id = e.field && fields[e.field];
-  if (id) $(id).textContent = e.detail;
-  else report(e);
-}
-
-function clearErrors(fields) {
-  for (const id of Object.values(fields)) $(id).textContent = "";
-}
-
-function lastMonth() {
-  const now = new Date();
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  return d.toISOString().slice(0, 7);
-}
+// Building the page
 
 function item(...children) {
   const li = document.createElement("li");
@@ -167,12 +228,36 @@ function options(select, values, labels = words) {
   if (values.includes(chosen)) select.value = chosen;
 }
 
+function isPeriod(text) {
+  return /^[0-9]{4}-(0[1-9]|1[0-2])$/.test(text);
+}
+
+function lastMonth() {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  return d.toISOString().slice(0, 7);
+}
+
 // The month
 
+// The period the month page shows: what its buttons act on, whatever is typed meanwhile.
+let monthPeriod = null;
+const PERIOD_ERRORS = { period: "period-error" };
+
 async function showMonth() {
-  const period = $("period").value;
+  const period = $("period").value.trim();
   const q = "period=" + encodeURIComponent(period);
-  const runs = await api("/v1/credit-runs?" + q + "&limit=500");
+  let runs;
+  try {
+    runs = await api("/v1/credit-runs?" + q + "&limit=500");
+  } catch (e) {
+    monthPeriod = null;
+    return reportAt(PERIOD_ERRORS, e);
+  }
+  clearErrors(PERIOD_ERRORS);
+  if (monthPeriod !== period) $("preview-result").hidden = true;
+  monthPeriod = period;
+  $("month-title").textContent = "The month: " + period;
   const run = runs.items[runs.items.length - 1];
   if (!run) {
     $("run-state").textContent = "No credit run yet for " + period + ".";
@@ -180,18 +265,21 @@ async function showMonth() {
   } else {
     $("run-state").replaceChildren("Run " + run.id + " " + run.state + ", started by " + run.started_by + " ",
       when(run.started_at), ...(run.finished_at ? [", finished ", when(run.finished_at)] : []),
-      " (" + run.progress.done + " of " + run.progress.total + " subscriptions).");
+      " (" + run.progress.done + " of " + run.progress.total + " subscriptions)." +
+      (run.problem ? " It failed: " + run.problem.detail : ""));
     list("totals", Object.entries(run.totals).map(([currency, amount]) => amount + " " + currency));
   }
-  const credits = await api("/v1/credits?" + q + "&limit=500");
-  const counts = {};
-  for (const c of credits.items) counts[c.status] = (counts[c.status] || 0) + 1;
-  list("counts", Object.entries(counts).sort().map(([status, n]) => status + ": " + n));
+  const [summary, credits, exposure] = await Promise.all([
+    api("/v1/credits/summary?" + q),
+    api("/v1/credits?" + q + "&limit=100"),
+    api("/v1/exposure?" + q + "&limit=20"),
+  ]);
+  list("counts", summary.items.map((s) => s.status + ": " + s.credits + " (" + money(s.amount) + ")"));
   links("credits", credits.items.map((c) => [
     "#credit/" + c.id,
     "Credit " + c.id + ": " + c.customer + ", " + money(c.amount) + " (" + c.kind + ", " + c.status + ")",
   ]));
-  const exposure = await api("/v1/exposure?" + q + "&limit=20");
+  if (credits.next_cursor) $("credits").append(item(link("#credits", "More on the credits page")));
   list("exposure-totals", exposure.totals.map((t) =>
     "Total " + t.owed + " " + t.currency + " for " + t.subscriptions + " subscriptions"));
   list("exposure", exposure.items.map((e) =>
@@ -199,13 +287,14 @@ async function showMonth() {
     e.uptime_percent + " %, " + e.budget_headroom.minutes + " minutes to the target"));
 }
 
-async function act(work) {
-  try {
-    await work();
-    await showMonth();
-  } catch (e) {
-    report(e);
+// Runs `work` on the period the page shows, then shows it again.
+async function onMonth(work) {
+  if (!monthPeriod) {
+    say("Show a period first.");
+    return;
   }
+  await work(monthPeriod);
+  await showMonth();
 }
 
 async function waitForRun(run) {
@@ -213,17 +302,16 @@ async function waitForRun(run) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     run = await api("/v1/credit-runs/" + run.id);
   }
-  say("Credit run " + run.id + " " + run.state + ".");
+  say("Credit run " + run.id + " " + run.state + "." + (run.problem ? " " + run.problem.detail : ""));
 }
 
-$("period-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  showMonth().catch(report);
-});
-$("preview").addEventListener("click", () => act(async () => {
+onSubmit("period-form", showMonth);
+// A preview is only a read: it carries no Idempotency-Key.
+onClick("preview", () => onMonth(async (period) => {
   const p = await api("/v1/credit-runs", {
     method: "POST",
-    body: JSON.stringify({ period: $("period").value, dry_run: true }),
+    key: false,
+    body: JSON.stringify({ period, dry_run: true }),
   });
   const totals = Object.entries(p.totals).map(([currency, amount]) => amount + " " + currency);
   $("preview-result").hidden = false;
@@ -232,27 +320,30 @@ $("preview").addEventListener("click", () => act(async () => {
     p.superseded + " superseded, " + p.adjusted + " adjustments; totals " +
     (totals.join(", ") || "none") + ".";
 }));
-$("run").addEventListener("click", () => act(async () => {
-  await waitForRun(await post("/v1/credit-runs", { period: $("period").value }));
+onClick("run", () => onMonth(async (period) => {
+  await waitForRun(await post("/v1/credit-runs", { period }));
 }));
-$("approve").addEventListener("click", () => act(async () => {
-  const approved = await post("/v1/credits/approve", { period: $("period").value });
+onClick("approve", () => onMonth(async (period) => {
+  const approved = await post("/v1/credits/approve", { period });
   say("Approved " + approved.approved + " credits.");
 }));
 for (const [button, path] of [["download-credits", "credits.csv?"],
   ["download-balance", "credits.csv?format=balance&"], ["download-statements", "statements.csv?"]]) {
-  $(button).addEventListener("click", () =>
-    download("/v1/reports/" + path + "period=" + encodeURIComponent($("period").value)).catch(report));
+  onClick(button, () => monthPeriod
+    ? download("/v1/reports/" + path + "period=" + encodeURIComponent(monthPeriod))
+    : say("Show a period first."));
 }
 
 // Credits
 
 const FILTER_ERRORS = { period: "filter-period-error" };
 // The roles that may move credits, and so select them.
-const PICKERS = $("select-all").dataset.roles;
+const PICKERS = $("pick-column").dataset.roles;
+// The filters the credits shown were asked with, and where the next page starts.
+let creditsQuery = null;
 let creditsNext = null;
 
-function creditsQuery() {
+function filters() {
   const q = new URLSearchParams({ limit: "100" });
   for (const [name, id] of [["period", "filter-period"], ["status", "filter-status"],
     ["kind", "filter-kind"], ["customer", "filter-customer"]]) {
@@ -261,68 +352,83 @@ function creditsQuery() {
   return q;
 }
 
-async function showCredits(more) {
-  const q = creditsQuery();
-  if (more && creditsNext) q.set("cursor", creditsNext);
-  const page = await api("/v1/credits?" + q);
+function creditRow(c) {
+  const tr = document.createElement("tr");
+  tr.dataset.customer = c.customer;
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.value = c.id;
+  box.className = "pick";
+  box.setAttribute("aria-label", "Select credit " + c.id + " (" + c.customer + ")");
+  const cells = [box, link("#credit/" + c.id, String(c.id)),
+    link("#customer/" + encodeURIComponent(c.customer), c.customer),
+    c.period, c.kind, c.status, money(c.amount)];
+  tr.append(...cells.map((content) => {
+    const td = document.createElement("td");
+    td.append(content);
+    return td;
+  }));
+  tr.firstChild.hidden = !may(PICKERS);
+  return tr;
+}
+
+// The first page of credits for the filters as they are now, or the next page of those shown;
+// the credits in `keep` stay selected.
+async function showCredits(more, keep = new Set()) {
+  const q = more ? new URLSearchParams(creditsQuery) : filters();
+  if (more) q.set("after", creditsNext);
+  let page;
+  try {
+    page = await api("/v1/credits?" + q);
+  } catch (e) {
+    return reportAt(FILTER_ERRORS, e);
+  }
   clearErrors(FILTER_ERRORS);
-  const rows = page.items.map((c) => {
-    const tr = document.createElement("tr");
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.value = c.id;
-    box.className = "pick";
-    box.setAttribute("aria-label", "Select credit " + c.id + " (" + c.customer + ")");
-    box.hidden = !may(PICKERS);
-    const cells = [box, link("#credit/" + c.id, String(c.id)), link("#customer/" + encodeURIComponent(c.customer), c.customer),
-      c.period, c.kind, c.status, money(c.amount)];
-    tr.append(...cells.map((content) => {
-      const td = document.createElement("td");
-      td.append(content);
-      return td;
-    }));
-    tr.dataset.customer = c.customer;
-    return tr;
-  });
+  if (!more) creditsQuery = q.toString();
+  const rows = page.items.map(creditRow);
+  for (const row of rows) row.querySelector(".pick").checked = keep.has(Number(row.querySelector(".pick").value));
   if (more) $("credit-rows").append(...rows);
   else $("credit-rows").replaceChildren(...rows);
   $("select-all").checked = false;
   creditsNext = page.next_cursor;
   $("more-credits").hidden = !creditsNext;
-  $("credit-count").textContent = "Credits (" + $("credit-rows").children.length + " shown)";
+  $("credit-count").textContent = "Credits (" + $("credit-rows").children.length + " shown" +
+    (creditsNext ? ", more to show" : "") + ")";
 }
 
 function selected() {
   return [...document.querySelectorAll("#credit-rows .pick:checked")].map((b) => Number(b.value));
 }
 
-// Runs `work` on the selected credits; asks for a selection first.
+// Runs `work` on the selected credits, then shows the list again; when it fails, with the
+// selection kept, to correct and try again.
 async function onSelected(work) {
   const ids = selected();
   if (ids.length === 0) {
     say("Select at least one credit first.");
     return;
   }
-  await work(ids);
+  try {
+    await work(ids);
+  } catch (e) {
+    await showCredits(false, new Set(ids));
+    throw e;
+  }
   await showCredits(false);
 }
 
-$("credit-filters").addEventListener("submit", (event) => {
-  event.preventDefault();
-  showCredits(false).catch((e) => reportAt(FILTER_ERRORS, e));
-});
-$("more-credits").addEventListener("click", () => showCredits(true).catch(report));
+onSubmit("credit-filters", () => showCredits(false));
+onClick("more-credits", () => showCredits(true));
 $("select-all").addEventListener("change", () => {
   for (const box of document.querySelectorAll("#credit-rows .pick")) box.checked = $("select-all").checked;
 });
-$("approve-selected").addEventListener("click", () => onSelected(async (ids) => {
+onClick("approve-selected", () => onSelected(async (ids) => {
   const approved = await post("/v1/credits/approve", { ids });
   say("Approved " + approved.approved + " credits.");
-}).catch(report));
-$("void-selected-form").addEventListener("submit", (event) => {
-  event.preventDefault();
+}));
+onSubmit("void-selected-form", () => {
   const errors = { reason: "void-selected-reason-error" };
-  onSelected(async (ids) => {
+  return onSelected(async (ids) => {
     const voided = await post("/v1/credits/void", { ids, reason: $("void-selected-reason").value });
     clearErrors(errors);
     $("void-selected-reason").value = "";
@@ -330,77 +436,114 @@ $("void-selected-form").addEventListener("submit", (event) => {
   }).catch((e) => reportAt(errors, e));
 });
 // The API applies one credit at a time: the selected ones in turn, stopping at the first problem.
-$("apply-selected-form").addEventListener("submit", (event) => {
-  event.preventDefault();
+onSubmit("apply-selected-form", () => {
   const errors = { billing_reference: "apply-selected-reference-error" };
-  onSelected(async (ids) => {
+  let done = 0;
+  return onSelected(async (ids) => {
+    const reference = $("apply-selected-reference").value;
     for (const id of ids) {
-      await post("/v1/credits/" + id + "/apply", { billing_reference: $("apply-selected-reference").value });
+      try {
+        await post("/v1/credits/" + id + "/apply", { billing_reference: reference });
+      } catch (e) {
+        if (done > 0) say("Marked " + done + " of " + ids.length + " credits applied; credit " + id + " was not.");
+        throw e;
+      }
+      done += 1;
     }
     clearErrors(errors);
-    say("Marked " + ids.length + " credits applied.");
+    $("apply-selected-reference").value = "";
+    say("Marked " + done + " credits applied.");
   }).catch((e) => reportAt(errors, e));
 });
-$("manual-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const errors = {
-    subscription_id: "manual-subscription-error", period: "manual-period-error",
-    reason: "manual-reason-error", percent: "manual-percent-error", amount: "manual-amount-error",
-    currency: "manual-amount-error",
-  };
+
+const MANUAL_ERRORS = {
+  subscription_id: "manual-subscription-error", period: "manual-period-error",
+  reason: "manual-reason-error", percent: "manual-percent-error", amount: "manual-amount-error",
+  "amount.amount": "manual-amount-error", "amount.currency": "manual-currency-error",
+};
+
+onSubmit("manual-form", () => {
+  // Not a whole number goes as typed: the API names the field and says why.
+  const subscription = $("manual-subscription").value.trim();
   const body = {
-    subscription_id: Number($("manual-subscription").value),
+    subscription_id: /^[0-9]+$/.test(subscription) ? Number(subscription) : subscription,
     period: $("manual-period").value,
     reason: $("manual-reason").value,
   };
   if ($("manual-percent").value.trim()) body.percent = $("manual-percent").value.trim();
-  if ($("manual-amount").value.trim()) {
+  if ($("manual-amount").value.trim() || $("manual-currency").value.trim()) {
     body.amount = { amount: $("manual-amount").value.trim(), currency: $("manual-currency").value.trim() };
   }
-  post("/v1/credits", body).then((credit) => {
-    clearErrors(errors);
+  return post("/v1/credits", body).then((credit) => {
+    clearErrors(MANUAL_ERRORS);
+    $("manual-form").reset();
     say("Credit " + credit.id + " added: " + money(credit.amount) + " for " + credit.customer + ".");
     return showCredits(false);
-  }).catch((e) => reportAt(errors, e));
+  }).catch((e) => reportAt(MANUAL_ERRORS, e));
 });
 
 // A credit
 
-async function showCredit(id) {
-  const [credit, why] = await Promise.all([
-    api("/v1/credits/" + encodeURIComponent(id)),
-    api("/v1/credits/" + encodeURIComponent(id) + "/explanation"),
-  ]);
-  $("credit-title").textContent = "Credit " + credit.id + ": " + credit.customer + ", " + credit.period;
-  $("credit-customer").textContent = "Customer " + credit.customer;
-  $("credit-customer").href = "#customer/" + encodeURIComponent(credit.customer);
-  const s = why.statement;
-  const figures = [["Status", credit.status], ["Kind", credit.kind], ["Amount", money(credit.amount)]];
-  if (credit.billing_reference) figures.push(["Billing reference", credit.billing_reference]);
-  if (credit.void_reason) figures.push(["Void reason", credit.void_reason]);
-  const rule = why.explanation && why.explanation.credit_percent;
-  if (rule && rule.rule === "tier") {
-    figures.push(["Tier", "uptime below " + rule.below_percent + " %: " + rule.tier_credit_percent + " % of the fee"]);
-  } else if (rule) {
-    figures.push(["Tier", { no_tier: "none reached", proportional: "proportional to the shortfall", no_eligible_time: "no eligible time" }[rule.rule] || rule.rule]);
-  }
-  if (s) {
-    figures.push(
-      ["Eligible minutes", s.eligible_minutes], ["Impacted minutes", s.impacted_minutes],
-      ["Downtime minutes", s.downtime_minutes], ["Uptime", s.uptime_percent + " %"],
-      ["Credit percent", s.credit_percent + " %"], ["Fee", money(s.fee)],
-      ["Statement amount", money(s.amount)]);
-  }
-  $("credit-figures").replaceChildren(...figures.flatMap(([name, value]) => {
+// Which moves a credit in each status can make (the API refuses the others).
+const MOVES = {
+  "credit-approve": ["pending"],
+  "void-form": ["pending", "approved"],
+  "apply-form": ["approved"],
+};
+
+function figures(rows) {
+  $("credit-figures").replaceChildren(...rows.flatMap(([name, value]) => {
     const dt = document.createElement("dt");
     dt.textContent = name;
     const dd = document.createElement("dd");
     dd.textContent = value;
     return [dt, dd];
   }));
-  list("credit-summary", why.summary);
+}
+
+async function showCredit(id) {
+  $("credit-title").textContent = "Credit " + id;
+  for (const el of ["credit-figures", "credit-summary", "credit-history"]) $(el).replaceChildren();
+  for (const move of Object.keys(MOVES)) $(move).hidden = true;
+  const credit = await api("/v1/credits/" + encodeURIComponent(id));
+  $("credit-title").textContent = "Credit " + credit.id + ": " + credit.customer + ", " + credit.period;
+  $("credit-customer").textContent = "Customer " + credit.customer;
+  $("credit-customer").href = "#customer/" + encodeURIComponent(credit.customer);
+  for (const [move, statuses] of Object.entries(MOVES)) {
+    $(move).hidden = !may($(move).dataset.roles) || !statuses.includes(credit.status);
+  }
+  const rows = [["Status", credit.status], ["Kind", credit.kind], ["Amount", money(credit.amount)]];
+  if (credit.billing_reference) rows.push(["Billing reference", credit.billing_reference]);
+  if (credit.void_reason) rows.push(["Void reason", credit.void_reason]);
+  figures(rows);
   $("credit-history").replaceChildren(...credit.history.map((h) =>
     item(when(h.at), ": " + h.action + " by " + h.actor)));
+  // The statement and why: the API may not be able to explain it (its subscription has ended).
+  let why;
+  try {
+    why = await api("/v1/credits/" + encodeURIComponent(id) + "/explanation");
+  } catch (e) {
+    if (e instanceof Quiet) throw e;
+    list("credit-summary", ["No explanation: " + e.message]);
+    return;
+  }
+  const rule = why.explanation && why.explanation.credit_percent;
+  if (rule && rule.rule === "tier") {
+    rows.push(["Tier", "uptime below " + rule.below_percent + " %: " + rule.tier_credit_percent + " % of the fee"]);
+  } else if (rule) {
+    const names = { no_tier: "none reached", proportional: "proportional to the shortfall", no_eligible_time: "no eligible time" };
+    rows.push(["Tier", names[rule.rule] || rule.rule]);
+  }
+  const s = why.statement;
+  if (s) {
+    rows.push(
+      ["Eligible minutes", s.eligible_minutes], ["Impacted minutes", s.impacted_minutes],
+      ["Downtime minutes", s.downtime_minutes], ["Uptime", s.uptime_percent + " %"],
+      ["Credit percent", s.credit_percent + " %"], ["Fee", money(s.fee)],
+      ["Statement amount", money(s.amount)]);
+  }
+  figures(rows);
+  list("credit-summary", why.summary);
 }
 
 function creditId() {
@@ -408,25 +551,23 @@ function creditId() {
   return m && m[1];
 }
 
-async function move(action, body) {
+async function move(action, body, errors) {
   const id = creditId();
-  const credit = await post("/v1/credits/" + id + "/" + action, body);
-  say("Credit " + credit.id + " is " + credit.status + ".");
-  for (const error of document.querySelectorAll("#credit-page .error")) error.textContent = "";
+  try {
+    const credit = await post("/v1/credits/" + id + "/" + action, body);
+    say("Credit " + credit.id + " is " + credit.status + ".");
+  } catch (e) {
+    return reportAt(errors, e);
+  }
+  for (const form of ["void-form", "apply-form"]) $(form).reset();
+  clearErrors(errors);
   await showCredit(id);
 }
 
-$("credit-approve").addEventListener("click", () => move("approve", {}).catch(report));
-$("void-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  move("void", { reason: $("void-reason").value })
-    .catch((e) => reportAt({ reason: "void-reason-error" }, e));
-});
-$("apply-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  move("apply", { billing_reference: $("billing-reference").value })
-    .catch((e) => reportAt({ billing_reference: "billing-reference-error" }, e));
-});
+onClick("credit-approve", () => move("approve", {}, {}));
+onSubmit("void-form", () => move("void", { reason: $("void-reason").value }, { reason: "void-reason-error" }));
+onSubmit("apply-form", () => move("apply", { billing_reference: $("billing-reference").value },
+  { billing_reference: "billing-reference-error" }));
 
 // A customer
 
@@ -437,6 +578,8 @@ function monthsBefore(period, back) {
 }
 
 async function showCustomer(id) {
+  $("customer-title").textContent = "Customer " + id;
+  for (const el of ["customer-subscriptions", "customer-statements", "customer-credits"]) $(el).replaceChildren();
   const path = "/v1/customers/" + encodeURIComponent(id);
   const [customer, subscriptions, credits] = await Promise.all([
     api(path),
@@ -447,7 +590,11 @@ async function showCustomer(id) {
     (customer.region ? ", " + customer.region : "") + ")";
   $("customer-subscriptions").replaceChildren(...subscriptions.items.map((s) =>
     item("Subscription " + s.id + ": " + s.plan + " from ", when(s.start), ...(s.end ? [" to ", when(s.end)] : []))));
-  const last = $("period").value || lastMonth();
+  links("customer-credits", credits.items.map((c) => [
+    "#credit/" + c.id,
+    c.period + ": " + money(c.amount) + " (" + c.kind + ", " + c.status + ")",
+  ]));
+  const last = monthPeriod || lastMonth();
   const periods = [0, 1, 2].map((back) => monthsBefore(last, back));
   const statements = await Promise.all(periods.map((p) => api(path + "/statement?period=" + p)));
   list("customer-statements", statements.flatMap((st) => st.subscriptions.length === 0
@@ -455,10 +602,6 @@ async function showCustomer(id) {
     : st.subscriptions.map((s) =>
       st.period + ", " + s.plan + ": uptime " + s.uptime_percent + " %, downtime " + s.downtime_minutes +
       " minutes, " + money(s.amount) + (s.reason ? " (" + s.reason + ")" : ""))));
-  links("customer-credits", credits.items.map((c) => [
-    "#credit/" + c.id,
-    c.period + ": " + money(c.amount) + " (" + c.kind + ", " + c.status + ")",
-  ]));
 }
 
 // Incidents
@@ -482,13 +625,9 @@ function incidentLine(i) {
   return li;
 }
 
-async function components() {
-  const page = await api("/v1/components?limit=500");
-  return page.items.map((c) => c.key);
-}
-
 async function fillChoices() {
-  const keys = await components();
+  const page = await api("/v1/components?limit=500");
+  const keys = page.items.map((c) => c.key);
   for (const s of document.querySelectorAll("select.components")) options(s, keys, (k) => k);
   for (const s of document.querySelectorAll("select.severities")) options(s, SEVERITIES);
   for (const s of document.querySelectorAll("select.statuses")) options(s, STATUSES);
@@ -526,6 +665,7 @@ function dayText(d) {
   return [d.label + ": " + d.uptime_percent + " % up", ...impact].join(", ");
 }
 
+// Per component, a bar a day; the day hovered or focused (arrow keys move) is told below them.
 function showUptime(days) {
   $("uptime").replaceChildren(...days.map((u) => {
     const figure = document.createElement("figure");
@@ -535,26 +675,35 @@ function showUptime(days) {
     const bars = document.createElement("div");
     bars.className = "bars";
     bars.id = "bars-" + u.component;
-    bars.append(...u.items.map((d) => {
+    const detail = document.createElement("p");
+    detail.className = "bar-detail";
+    detail.setAttribute("aria-live", "polite");
+    bars.append(...u.items.map((d, i) => {
       const bar = document.createElement("span");
       bar.className = "bar " + dayClass(d);
       bar.dataset.day = d.label;
       bar.title = dayText(d);
       bar.setAttribute("aria-label", dayText(d));
       bar.setAttribute("role", "img");
-      bar.tabIndex = d === u.items[0] ? 0 : -1;
+      bar.tabIndex = i === u.items.length - 1 ? 0 : -1;
       return bar;
     }));
+    const tell = (event) => {
+      if (event.target.dataset.day) detail.textContent = event.target.title;
+    };
+    bars.addEventListener("focusin", tell);
+    bars.addEventListener("mouseover", tell);
     bars.addEventListener("keydown", (event) => {
-      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-      const to = step && event.target[step > 0 ? "nextElementSibling" : "previousElementSibling"];
+      const step = { ArrowRight: "nextElementSibling", ArrowLeft: "previousElementSibling" }[event.key];
+      const to = step && event.target[step];
       if (to) {
+        event.preventDefault();
         event.target.tabIndex = -1;
         to.tabIndex = 0;
         to.focus();
       }
     });
-    figure.append(caption, bars);
+    figure.append(caption, bars, detail);
     return figure;
   }));
 }
@@ -576,15 +725,14 @@ const NEW_ERRORS = {
   "windows[0].start": "new-start-error", "windows[0].end": "new-end-error",
 };
 
-$("incident-form").addEventListener("submit", (event) => {
-  event.preventDefault();
+onSubmit("incident-form", () => {
   const window_ = {
     component: $("new-component").value,
     severity: $("new-severity").value,
     start: $("new-start").value.trim(),
     end: $("new-end").value.trim() || null,
   };
-  post("/v1/incidents", { title: $("incident-name").value, status: $("incident-state").value, windows: [window_] })
+  return post("/v1/incidents", { title: $("incident-name").value, status: $("incident-state").value, windows: [window_] })
     .then((incident) => {
       clearErrors(NEW_ERRORS);
       $("incident-name").value = "";
@@ -598,6 +746,13 @@ $("incident-form").addEventListener("submit", (event) => {
 function incidentId() {
   const m = location.hash.match(/^#incident\/(\d+)$/);
   return m && m[1];
+}
+
+function labelled(control, text) {
+  const l = document.createElement("label");
+  l.htmlFor = control.id;
+  l.textContent = text;
+  return l;
 }
 
 // A window's line, and for a reporter a form to change its severity and end.
@@ -617,66 +772,63 @@ function windowItem(incident, w) {
   error.id = prefix + "end-error";
   error.className = "error";
   error.setAttribute("role", "alert");
-  const save = document.createElement("button");
-  save.id = prefix + "save";
-  save.type = "submit";
-  save.textContent = "Save window " + w.id;
-  const label = (control, text) => {
-    const l = document.createElement("label");
-    l.htmlFor = control.id;
-    l.textContent = text;
-    return l;
-  };
+  describe(end, error);
   const endNow = document.createElement("button");
-  endNow.id = prefix + "end-now";
   endNow.type = "button";
+  endNow.id = prefix + "end-now";
   endNow.textContent = "End window " + w.id + " now";
   endNow.addEventListener("click", () => {
     end.value = nowHere();
     end.focus();
   });
-  form.append(label(severity, "Severity of window " + w.id), severity,
-    label(end, "End of window " + w.id + " (RFC 3339; empty while it goes on)"), end, error, endNow, save);
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.id = prefix + "save";
+  save.textContent = "Save window " + w.id;
+  form.append(labelled(severity, "Severity of window " + w.id), severity,
+    labelled(end, "End of window " + w.id + " (RFC 3339; empty while it goes on)"), end, error, endNow, save);
+  // Saving checks the whole window again: a problem with any of its fields shows here.
+  const errors = { end: error.id, severity: error.id, start: error.id, component: error.id };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const change = { severity: severity.value, end: end.value.trim() || null };
-    api("/v1/incidents/" + incident + "/windows/" + w.id, { method: "PATCH", body: JSON.stringify(change) })
+    once(form, () => patch("/v1/incidents/" + incident + "/windows/" + w.id,
+      { severity: severity.value, end: end.value.trim() || null })
       .then(() => {
         say("Window " + w.id + " saved.");
         return showIncident(incident);
       })
-      .catch((e) => reportAt({ end: error.id, severity: error.id }, e));
+      .catch((e) => reportAt(errors, e)));
   });
   li.append(form);
   return li;
 }
 
 async function showIncident(id) {
+  $("incident-title").textContent = "Incident " + id;
   const [incident] = await Promise.all([api("/v1/incidents/" + id), fillChoices()]);
   $("incident-title").textContent = "Incident " + incident.id + ": " + incident.title;
   $("incident-status").textContent = "Status: " + incident.status + "; last changed ";
   $("incident-status").append(when(incident.updated_at));
   $("status-change").value = incident.status;
   $("incident-windows").replaceChildren(...incident.windows.map((w) => windowItem(id, w)));
-  if (!$("add-start").value) $("add-start").value = nowHere();
 }
 
-$("status-form").addEventListener("submit", (event) => {
-  event.preventDefault();
+onSubmit("status-form", () => {
   const id = incidentId();
+  const errors = { end: "status-end-error", status: "status-end-error" };
   const change = { status: $("status-change").value };
   if ($("status-end").value.trim()) change.end = $("status-end").value.trim();
-  api("/v1/incidents/" + id, { method: "PATCH", body: JSON.stringify(change) })
+  return patch("/v1/incidents/" + id, change)
     .then((incident) => {
-      clearErrors({ end: "status-end-error" });
+      clearErrors(errors);
+      $("status-end").value = "";
       say("Incident " + incident.id + " is " + incident.status + ".");
       return showIncident(id);
     })
-    .catch((e) => reportAt({ end: "status-end-error", status: "status-end-error" }, e));
+    .catch((e) => reportAt(errors, e));
 });
 
-$("window-form").addEventListener("submit", (event) => {
-  event.preventDefault();
+onSubmit("window-form", () => {
   const id = incidentId();
   const errors = { component: "add-component-error", start: "add-start-error", end: "add-end-error" };
   const body = {
@@ -685,9 +837,10 @@ $("window-form").addEventListener("submit", (event) => {
     start: $("add-start").value.trim(),
     end: $("add-end").value.trim() || null,
   };
-  post("/v1/incidents/" + id + "/windows", body)
+  return post("/v1/incidents/" + id + "/windows", body)
     .then(() => {
       clearErrors(errors);
+      $("add-end").value = "";
       say("Window added.");
       return showIncident(id);
     })
@@ -696,45 +849,57 @@ $("window-form").addEventListener("submit", (event) => {
 
 // Pages
 
+const ROUTES = [
+  [/^#credit\/(\d+)$/, "credit-page", showCredit],
+  [/^#customer\/(.+)$/, "customer-page", (id) => showCustomer(decodeURIComponent(id))],
+  [/^#incident\/(\d+)$/, "incident-page", showIncident],
+  [/^#incidents$/, "incidents-page", showIncidents],
+  [/^#credits$/, "credits-page", () => {
+    if (!$("filter-period").value && monthPeriod) $("filter-period").value = monthPeriod;
+    return showCredits(false);
+  }],
+  [/^/, "month-page", showMonth],
+];
+
+// Shows the page the address names, fresh: its forms empty, no problem left from before.
 function show() {
+  navigation += 1;
   const token = sessionStorage.getItem("token");
   const c = token && claims(token);
   for (const page of PAGES) $(page).hidden = true;
   for (const el of ["sign-out", "who", "nav"]) $(el).hidden = !c;
+  for (const form of document.forms) if (!KEPT.includes(form.id)) form.reset();
+  for (const error of document.querySelectorAll(".error")) error.textContent = "";
+  for (const input of document.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
   if (!c) {
     $("sign-in-page").hidden = false;
+    document.title = "Sign in · sla-ledger";
     $("token").focus();
     return;
   }
   $("who").textContent = "Signed in as " + c.sub + " (" + c.role + ")";
   for (const el of document.querySelectorAll("[data-roles]")) el.hidden = !may(el.dataset.roles);
-  if (!$("period").value) $("period").value = lastMonth();
-  const routes = [
-    [/^#credit\/(\d+)$/, "credit-page", showCredit],
-    [/^#customer\/(.+)$/, "customer-page", (id) => showCustomer(decodeURIComponent(id))],
-    [/^#incident\/(\d+)$/, "incident-page", showIncident],
-    [/^#incidents$/, "incidents-page", () => {
-      if (!$("new-start").value) $("new-start").value = nowHere();
-      return showIncidents();
-    }],
-    [/^#credits$/, "credits-page", () => {
-      if (!$("filter-period").value) $("filter-period").value = $("period").value;
-      return showCredits(false);
-    }],
-    [/^/, "month-page", showMonth],
-  ];
-  for (const [pattern, page, load] of routes) {
+  if (!isPeriod($("period").value.trim())) $("period").value = lastMonth();
+  for (const id of ["new-start", "add-start"]) $(id).value = nowHere();
+  for (const [pattern, page, load] of ROUTES) {
     const m = location.hash.match(pattern);
-    if (m) {
-      $(page).hidden = false;
-      load(m[1]).catch(report);
-      return;
+    if (!m) continue;
+    $(page).hidden = false;
+    // Nothing shown from an earlier visit: what the page shows is what this one loaded.
+    for (const el of $(page).querySelectorAll("ul, dl, tbody, #uptime")) el.replaceChildren();
+    for (const el of $(page).querySelectorAll("#run-state, #incident-status, #credit-count")) el.textContent = "";
+    const heading = $(page).querySelector("h2");
+    document.title = heading.textContent + " · sla-ledger";
+    for (const a of document.querySelectorAll("nav a")) {
+      if (a.getAttribute("href") === "#" + page.replace(/-page$/, "")) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
     }
+    Promise.resolve().then(() => load(m[1])).catch(report);
+    return;
   }
 }
 
-$("sign-in-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
+onSubmit("sign-in-form", async () => {
   const token = $("token").value.trim();
   if (!claims(token)) {
     say("That is not a token.");
@@ -744,11 +909,13 @@ $("sign-in-form").addEventListener("submit", async (event) => {
   $("token").value = "";
   try {
     await api("/v1/components?limit=1");
-    say("");
-    show();
   } catch (e) {
-    report(e);
+    // Refused (a role the API does not know, say): not signed in.
+    sessionStorage.removeItem("token");
+    throw e;
   }
+  say("");
+  show();
 });
 $("sign-out").addEventListener("click", () => signOut("Signed out."));
 
@@ -757,18 +924,27 @@ async function start() {
   const code = location.hash.startsWith("#link=") ? location.hash.slice(6) : "";
   if (code) {
     history.replaceState(null, "", location.pathname);
-    const response = await fetch("/v1/sign-in/" + encodeURIComponent(code), { method: "POST" });
-    const body = await response.json();
-    if (response.ok) {
-      sessionStorage.setItem("token", body.token);
-    } else {
-      sessionStorage.removeItem("token");
-      say(body.detail || "That sign-in link does not work.");
+    sessionStorage.removeItem("token");
+    try {
+      const response = await fetch("/v1/sign-in/" + encodeURIComponent(code), { method: "POST" });
+      const body = await response.json();
+      if (response.ok) sessionStorage.setItem("token", body.token);
+      else say(body.detail || "That sign-in link does not work.");
+    } catch (e) {
+      say("The sign-in link could not be checked: " + e.message);
     }
   }
   show();
 }
 
-// A link opened in a tab that already shows the console changes only the fragment.
-window.addEventListener("hashchange", start);
+for (const error of document.querySelectorAll(".error")) {
+  const input = $(error.id.replace(/-error$/, ""));
+  if (input) describe(input, error);
+}
+// Following a link within the console starts with no message left from the page before; a link
+// opened in a tab that already shows the console changes only the fragment.
+window.addEventListener("hashchange", () => {
+  say("");
+  start();
+});
 start();

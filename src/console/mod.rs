@@ -37,7 +37,9 @@ fn page(body: &'static str, media: &str) -> HttpResponse {
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header((
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'",
+            "default-src 'self'; script-src 'self'; style-src 'self'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
         ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
         .body(body)
 }

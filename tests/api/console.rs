@@ -410,6 +410,14 @@ fn support_and_billing_move_a_credit(app: &TestApp) {
         (!b.text("void-reason-error").is_empty()).then_some(())
     });
     b.sees("credit-figures", "approved");
+    // What was typed for one credit is gone on the next page.
+    b.type_into("void-reason", "half typed");
+    b.go(&format!("{}/console/#month", app.base));
+    b.go(&format!("{}/console/#credit/{id}", app.base));
+    b.sees("credit-figures", "approved");
+    assert_eq!(b.text("void-reason-error"), "");
+    let typed = b.run("return document.getElementById('void-reason').value;");
+    assert_eq!(typed, json!(""));
 
     b.click("sign-out");
     sign_in(&b, app, Role::Billing);
@@ -689,6 +697,17 @@ fn the_console_fits_a_narrow_window_and_the_keyboard(app: &TestApp) {
         );
         assert_eq!(found, json!({"unlabelled": [], "wide": false}), "{page}");
     }
+
+    // The uptime bars tell their day to the keyboard too: focus one, the arrow moves.
+    b.go(&format!("{}/console/#incidents", app.base));
+    // Tab reaches the newest day's bar (the one in the tab order); focus it as Tab would.
+    b.select("#bars-api [data-day='2026-02-03']");
+    b.run("document.querySelector('#bars-api [tabindex=\"0\"]').focus();");
+    b.sees("uptime", "2026-02-03: 100");
+    b.keys("\u{E012}"); // Left arrow
+    b.sees("uptime", "2026-02-02: ");
+    let focused = b.run("return document.activeElement.dataset.day;");
+    assert_eq!(focused, json!("2026-02-02"));
 }
 
 /// Support adds a manual credit; the API's problems show next to the field they name.
@@ -715,6 +734,34 @@ fn support_adds_a_manual_credit(app: &TestApp) {
     b.sees("message", "added: 37.50 USD for acme.");
     assert_eq!(b.text("manual-percent-error"), "", "cleared once it worked");
     b.sees("credit-rows", "acme 2026-01 manual pending 37.50 USD");
+
+    // A fixed amount in a currency that does not exist: the problem shows by the currency.
+    b.type_into("manual-subscription", &subscription);
+    b.type_into("manual-period", "2026-01");
+    b.type_into("manual-reason", "Goodwill");
+    b.type_into("manual-amount", "5.00");
+    b.type_into("manual-currency", "XYZ");
+    b.click("manual-add");
+    assert!(b.shows_error("manual-currency-error").contains("XYZ"));
+    // Two clicks before the first answer add one credit, not two.
+    b.type_into("manual-currency", "USD");
+    b.run("document.getElementById('manual-add').click(); document.getElementById('manual-add').click();");
+    b.sees("message", "added: 5.00 USD for acme.");
+    b.sees("credit-count", "(2 shown)");
+    let all = app.get("/v1/credits?kind=manual", Role::Viewer).body["items"].clone();
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+
+    // A hundred more: the list shows a page, and the next on request.
+    for _ in 0..100 {
+        let body = json!({"subscription_id": subscription.parse::<i64>().unwrap(), "period": "2026-01",
+            "reason": "many", "amount": {"amount": "1.00", "currency": "USD"}});
+        assert_eq!(app.post("/v1/credits", Role::Support, &body).status, 201);
+    }
+    b.click("filter");
+    b.sees("credit-count", "(100 shown, more to show)");
+    b.click("more-credits");
+    b.sees("credit-count", "(102 shown)");
+    assert!(!b.displayed("more-credits"));
 }
 
 /// On-call reopens an incident, adds a window while it goes on, ends it and changes its
