@@ -263,7 +263,7 @@ async function showMonth() {
     $("run-state").textContent = "No credit run yet for " + period + ".";
     list("totals", []);
   } else {
-    $("run-state").replaceChildren("Run " + run.id + " " + run.state + ", started by " + run.started_by + " ",
+    $("run-state").replaceChildren("Run " + run.id + " " + run.state + ", started by " + run.started_by + " on ",
       when(run.started_at), ...(run.finished_at ? [", finished ", when(run.finished_at)] : []),
       " (" + run.progress.done + " of " + run.progress.total + " subscriptions)." +
       (run.problem ? " It failed: " + run.problem.detail : ""));
@@ -321,6 +321,7 @@ onClick("preview", () => onMonth(async (period) => {
     (totals.join(", ") || "none") + ".";
 }));
 onClick("run", () => onMonth(async (period) => {
+  $("preview-result").hidden = true;
   await waitForRun(await post("/v1/credit-runs", { period }));
 }));
 onClick("approve", () => onMonth(async (period) => {

@@ -833,12 +833,18 @@ fn on_call_adds_ends_and_changes_a_window(app: &TestApp) {
 /// Writes what the browser shows to `path` (the README's picture of the month page).
 fn screenshot(b: &Browser, path: &Path) {
     use base64::Engine as _;
+    b.call(
+        "POST",
+        "/window/rect",
+        json!({"width": 800, "height": 1500}),
+    );
     b.run("window.scrollTo(0, 0);");
     let png = b.call("GET", "/screenshot", Value::Null);
     let png = base64::engine::general_purpose::STANDARD
         .decode(png.as_str().unwrap())
         .unwrap();
     std::fs::write(path, png).unwrap();
+    b.call("POST", "/window/rect", json!({"width": 800, "height": 900}));
 }
 
 crate::both!(
