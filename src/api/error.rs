@@ -341,6 +341,7 @@ impl From<LedgerError> for ApiError {
             LedgerError::Conflict(why) => ApiError::Conflict(why),
             LedgerError::Invalid(invalid) => ApiError::Invalid(invalid),
             LedgerError::Db(db) => db.into(),
+            LedgerError::Store(db) => db.into(),
             LedgerError::Evaluate(inner) => inner.into(),
         }
     }

@@ -1,7 +1,7 @@
 //! `/v1/incidents`: incidents, listed and filtered, with their impact windows.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{JsonBody, optional, patched};
@@ -13,76 +13,12 @@ use super::{ApiError, AppState};
 use crate::db::DbConnection;
 use crate::db::audit::snapshot;
 use crate::db::incidents::{
-    self as store, Incident, IncidentChanges, IncidentFields, StoredWindow, WindowFilter,
+    self as store, IncidentChanges, IncidentFields, StoredWindow, WindowFilter,
 };
 use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput, listed};
-use crate::domain::{ExternalId, format_instant, parse_instant};
+use crate::domain::{ExternalId, parse_instant};
 use crate::engine::Severity;
-
-#[derive(Serialize)]
-pub struct WindowView {
-    id: i64,
-    component: String,
-    severity: Severity,
-    start: String,
-    end: Option<String>,
-    regions: Vec<String>,
-    customers: Vec<String>,
-    /// The source and notification that opened it; null when a person or an import did.
-    source: Option<serde_json::Value>,
-}
-
-impl From<&StoredWindow> for WindowView {
-    fn from(stored: &StoredWindow) -> WindowView {
-        let w = &stored.window;
-        WindowView {
-            id: stored.id,
-            component: w.component.clone(),
-            severity: w.severity,
-            start: format_instant(w.start),
-            end: w.end.map(format_instant),
-            regions: w.regions.clone(),
-            customers: w.customers.clone(),
-            source: stored.source.as_ref().map(|(name, notification)| {
-                serde_json::json!({ "name": name, "notification_id": notification })
-            }),
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub struct IncidentView {
-    id: i64,
-    title: String,
-    pub(super) status: IncidentStatus,
-    external_id: Option<String>,
-    created_at: String,
-    updated_at: String,
-    pub(super) windows: Vec<WindowView>,
-}
-
-pub(super) fn view(incident: Incident, windows: &[StoredWindow]) -> IncidentView {
-    IncidentView {
-        windows: windows
-            .iter()
-            .filter(|w| w.incident_id == incident.id)
-            .map(Into::into)
-            .collect(),
-        id: incident.id,
-        title: incident.title,
-        status: incident.status,
-        external_id: incident.external_id,
-        created_at: format_instant(incident.created_at),
-        updated_at: format_instant(incident.updated_at),
-    }
-}
-
-pub(super) fn load(conn: &mut DbConnection, id: i64) -> Result<IncidentView, ApiError> {
-    let incident = store::find_incident(conn, id)?
-        .ok_or_else(|| ApiError::NotFound(format!("no incident {id}")))?;
-    let windows = store::windows_of(conn, &[id])?;
-    Ok(view(incident, &windows))
-}
+use crate::ledger::incidents::{IncidentView, load, view};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,7 +95,7 @@ pub async fn list(list: Listing<ListQuery>) -> Result<HttpResponse, ApiError> {
 
 pub async fn get(state: web::Data<AppState>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    Ok(HttpResponse::Ok().json(read(&state, move |conn| load(conn, id)).await?))
+    Ok(HttpResponse::Ok().json(read(&state, move |conn| Ok(load(conn, id)?)).await?))
 }
 
 pub async fn create(write: Write, body: JsonBody<NewIncident>) -> Result<HttpResponse, ApiError> {

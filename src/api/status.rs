@@ -3,13 +3,13 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::incidents::WindowView;
 use super::write::{read, request_time};
 use super::{ApiError, AppState};
 use crate::db::DbConnection;
 use crate::db::incidents::{self as store, StoredWindow, WindowFilter};
 use crate::domain::format_instant;
 use crate::engine::Severity;
+use crate::ledger::incidents::WindowView;
 
 /// The component and, for a group, its members; a member is also hit by its group's windows.
 pub fn related_components(conn: &mut DbConnection, key: &str) -> Result<Vec<String>, ApiError> {

@@ -6,13 +6,14 @@ use serde::Deserialize;
 
 use super::ApiError;
 use super::extract::{JsonBody, optional, patched};
-use super::incidents::{audited, load};
+use super::incidents::audited;
 use super::write::{Changed, Write, commit, commit_bodiless};
 use crate::db::incidents::{self as store, StoredWindow};
 use crate::db::{DbConnection, catalog, customers};
 use crate::domain::incident::{ImpactWindow, IncidentStatus, WindowInput};
 use crate::domain::{format_instant, parse_instant};
 use crate::engine::Severity;
+use crate::ledger::incidents::load;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

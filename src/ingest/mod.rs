@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod pagerduty;
+pub mod receive;
 pub mod rules;
 pub mod statuspage;
 

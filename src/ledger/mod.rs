@@ -7,6 +7,7 @@ pub mod credits;
 pub mod evaluate;
 pub mod explain;
 pub mod exposure;
+pub mod incidents;
 pub mod jobs;
 pub mod lifecycle;
 pub mod run;
@@ -26,6 +27,9 @@ pub enum LedgerError {
     Invalid(#[from] Invalid),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    /// The database could not be reached, or was busy.
+    #[error(transparent)]
+    Store(#[from] crate::db::DbError),
     #[error(transparent)]
     Evaluate(#[from] evaluate::EvaluateError),
 }
