@@ -35,13 +35,14 @@ fn driver() -> Option<&'static str> {
                 .local_addr()
                 .unwrap()
                 .port();
+            // Browsers in UTC, so the days the pages show are the same on every machine.
             // Lives as long as this test binary: a shell starts it and stops it when its
             // standard input closes, which happens when the binary exits (the handle is kept).
             std::mem::forget(
                 std::process::Command::new("sh")
                     .arg("-c")
                     .arg(format!(
-                        "{DRIVER} --port={port} >/dev/null 2>&1 & driver=$!; cat >/dev/null; \
+                        "TZ=UTC {DRIVER} --port={port} >/dev/null 2>&1 & driver=$!; cat >/dev/null; \
                          kill $driver"
                     ))
                     .stdin(std::process::Stdio::piped())
