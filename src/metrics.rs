@@ -262,7 +262,7 @@ impl Metrics {
         for total in totals {
             let labels = CreditLabels {
                 status: total.status,
-                currency: total.currency.to_string(),
+                currency: total.currency,
             };
             self.credits.get_or_create(&labels).set(total.count);
             self.credit_amounts

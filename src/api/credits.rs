@@ -15,7 +15,7 @@ use crate::db::{DbConnection, customers};
 use crate::domain::MoneyInput;
 use crate::domain::credit::{CreditKind, CreditStatus};
 use crate::domain::parse_period;
-use crate::domain::{Money, format_instant, parse_decimal};
+use crate::domain::{Currency, Money, format_instant, parse_decimal};
 use crate::ledger::credits::{self as ledger, ManualAmount, ManualCredit};
 
 #[derive(Serialize)]
@@ -137,10 +137,12 @@ pub async fn summary(
         let items: Vec<Value> = credits::totals_by_status(conn, only.as_deref())?
             .into_iter()
             .map(|t| {
-                let amount = Money::from_minor(t.amount_minor, t.currency);
-                json!({ "status": t.status, "credits": t.count, "amount": amount })
+                let currency =
+                    Currency::parse("currency", &t.currency).map_err(ApiError::internal)?;
+                let amount = Money::from_minor(t.amount_minor, currency);
+                Ok(json!({ "status": t.status, "credits": t.count, "amount": amount }))
             })
-            .collect();
+            .collect::<Result<_, ApiError>>()?;
         Ok(json!({ "period": only, "items": items }))
     })
     .await?;

@@ -289,8 +289,9 @@ pub fn report_page(
 pub struct StatusTotal {
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub status: String,
+    /// As stored: the metrics' labels show it even if it no longer parses.
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub currency: Currency,
+    pub currency: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub count: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
