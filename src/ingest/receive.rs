@@ -65,12 +65,16 @@ fn matched(
     Ok(Err(problem))
 }
 
-/// The incident notifications belong to, found or created when a window needs it.
+/// The incident notifications belong to, found or created when a window needs it; and every
+/// incident the request changes. An alert that reaches two groups (Alertmanager routes that
+/// `continue`) has its windows in the first group's incident: the second closes them there.
 struct Group {
     external_id: String,
     title: String,
-    /// The incident and how it looked before this request (none: created now).
-    incident: Option<(i64, Option<Value>)>,
+    /// The group's own incident, once found or created.
+    own: Option<i64>,
+    /// The incidents changed, each with how it looked before this request (none: created now).
+    touched: Vec<(i64, Option<Value>)>,
 }
 
 impl Group {
@@ -78,18 +82,20 @@ impl Group {
         Group {
             external_id: n.incident.clone(),
             title: n.title.clone(),
-            incident: None,
+            own: None,
+            touched: Vec::new(),
         }
     }
 
+    /// The group's own incident, found or created.
     fn incident(&mut self, conn: &mut DbConnection, now: i64) -> Result<i64, LedgerError> {
-        if let Some((id, _)) = self.incident {
+        if let Some(id) = self.own {
             return Ok(id);
         }
         let found =
             incidents::incidents_by_external_id(conn, std::slice::from_ref(&self.external_id))?;
-        let (id, before) = match found.get(&self.external_id) {
-            Some(incident) => (incident.id, Some(snapshot(&load(conn, incident.id)?))),
+        let id = match found.get(&self.external_id) {
+            Some(incident) => self.touch(conn, incident.id)?,
             None => {
                 let fields = IncidentFields {
                     title: &self.title,
@@ -98,41 +104,53 @@ impl Group {
                     created_at: now,
                     updated_at: now,
                 };
-                (incidents::insert_incident(conn, &fields)?, None)
+                let id = incidents::insert_incident(conn, &fields)?;
+                self.touched.push((id, None));
+                id
             }
         };
-        self.incident = Some((id, before));
+        self.own = Some(id);
         Ok(id)
     }
 
-    /// Sets the incident's status from its windows (resolved when none is open) and says what
-    /// changed, for the audit log.
-    fn finish(self, conn: &mut DbConnection, now: i64) -> Result<Option<AuditEntry>, LedgerError> {
-        let Some((id, before)) = self.incident else {
-            return Ok(None);
-        };
-        let open = incidents::windows_of(conn, &[id])?
-            .iter()
-            .any(|w| w.window.end.is_none());
-        let stored = incidents::find_incident(conn, id)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no incident {id}")))?;
-        let status = match (open, stored.status) {
-            (false, _) => IncidentStatus::Resolved,
-            (true, s) if s.is_closed() => IncidentStatus::Investigating,
-            (true, s) => s,
-        };
-        let changes = IncidentChanges {
-            title: &stored.title,
-            status,
-            external_id: stored.external_id.as_deref(),
-            updated_at: now,
-        };
-        incidents::update_incident(conn, id, &changes)?;
-        let after = snapshot(&load(conn, id)?);
-        Ok(Some(match before {
-            None => AuditEntry::new("incident.create", id, None, Some(after)),
-            Some(before) => AuditEntry::new("incident.ingest", id, Some(before), Some(after)),
-        }))
+    /// Notes that incident `id` changes, keeping how it looked before the first change.
+    fn touch(&mut self, conn: &mut DbConnection, id: i64) -> Result<i64, LedgerError> {
+        if !self.touched.iter().any(|(touched, _)| *touched == id) {
+            let before = snapshot(&load(conn, id)?);
+            self.touched.push((id, Some(before)));
+        }
+        Ok(id)
+    }
+
+    /// Sets each changed incident's status from its windows (resolved when none is open) and
+    /// says what changed, for the audit log.
+    fn finish(self, conn: &mut DbConnection, now: i64) -> Result<Vec<AuditEntry>, LedgerError> {
+        let mut audit = Vec::with_capacity(self.touched.len());
+        for (id, before) in self.touched {
+            let open = incidents::windows_of(conn, &[id])?
+                .iter()
+                .any(|w| w.window.end.is_none());
+            let stored = incidents::find_incident(conn, id)?
+                .ok_or_else(|| LedgerError::NotFound(format!("no incident {id}")))?;
+            let status = match (open, stored.status) {
+                (false, _) => IncidentStatus::Resolved,
+                (true, s) if s.is_closed() => IncidentStatus::Investigating,
+                (true, s) => s,
+            };
+            let changes = IncidentChanges {
+                title: &stored.title,
+                status,
+                external_id: stored.external_id.as_deref(),
+                updated_at: now,
+            };
+            incidents::update_incident(conn, id, &changes)?;
+            let after = snapshot(&load(conn, id)?);
+            audit.push(match before {
+                None => AuditEntry::new("incident.create", id, None, Some(after)),
+                Some(before) => AuditEntry::new("incident.ingest", id, Some(before), Some(after)),
+            });
+        }
+        Ok(audit)
     }
 }
 
@@ -293,38 +311,52 @@ fn apply(
             )
         })
     };
-    let mut open = |conn: &mut DbConnection, window: ImpactWindow| -> Result<(), LedgerError> {
-        let incident = group.incident(conn, now)?;
+    let open = |conn: &mut DbConnection, incident: i64, window: ImpactWindow| {
         let ids = incidents::insert_windows(conn, incident, std::slice::from_ref(&window))?;
         for id in ids {
             store::mark_sourced(conn, id, source, &n.identity, notification)?;
         }
-        Ok(())
+        Ok::<_, LedgerError>(incident)
+    };
+    // The incident a window this source opened is in (the first group's, for an alert two
+    // groups share).
+    let owner = |window: i64| {
+        windows
+            .iter()
+            .find(|w| w.id == window)
+            .map(|w| w.incident_id)
+            .ok_or_else(|| LedgerError::NotFound(format!("no window {window}")))
     };
     match step {
         Step::Nothing => {
             // Nothing changes: the incident, if there is one, is not touched.
             let found =
                 incidents::incidents_by_external_id(conn, std::slice::from_ref(&n.incident))?;
-            return Ok(Ok(found.get(&n.incident).map(|i| i.id)));
+            Ok(Ok(found.get(&n.incident).map(|i| i.id)))
         }
         Step::Open { start, end } => match checked(start, end) {
-            Ok(window) => open(conn, window)?,
-            Err(why) => return Ok(Err(why)),
+            Ok(window) => {
+                let incident = group.incident(conn, now)?;
+                Ok(Ok(Some(open(conn, incident, window)?)))
+            }
+            Err(why) => Ok(Err(why)),
         },
         Step::Close { window, end } => {
+            let incident = group.touch(conn, owner(window)?)?;
             store::close_window(conn, window, end)?;
+            Ok(Ok(Some(incident)))
         }
+        // The next severity goes on in the incident of the window it follows.
         Step::Switch { window, at } => {
             let next = match checked(at, None) {
                 Ok(next) => next,
                 Err(why) => return Ok(Err(why)),
             };
+            let incident = group.touch(conn, owner(window)?)?;
             store::close_window(conn, window, at)?;
-            open(conn, next)?;
+            Ok(Ok(Some(open(conn, incident, next)?)))
         }
     }
-    Ok(Ok(Some(group.incident(conn, now)?)))
 }
 
 /// What a delivery did.
@@ -404,7 +436,7 @@ pub fn receive(
             }
         }
     }
-    let audit = group.finish(conn, now)?.into_iter().collect();
+    let audit = group.finish(conn, now)?;
     Ok((outcome, audit))
 }
 
@@ -450,7 +482,7 @@ pub fn replay(
     let mut group = Group::new(&n);
     let incident = apply(conn, caller, now, &mut group, &n, plan, id)?.map_err(still)?;
     store::mark_applied(conn, id, incident)?;
-    let mut audit: Vec<AuditEntry> = group.finish(conn, now)?.into_iter().collect();
+    let mut audit = group.finish(conn, now)?;
     let after = notification_view(found(conn)?);
     audit.push(AuditEntry::new(
         "ingest_notification.replay",

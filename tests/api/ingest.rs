@@ -202,6 +202,60 @@ fn alerts_open_change_and_close_windows_once(app: &TestApp) {
     assert!(actions.contains(&"incident.ingest"), "{actions:?}");
 }
 
+/// Alertmanager routes that `continue` send one alert in two groups: its window is in the first
+/// group's incident, and the second group's resolution closes it there and resolves that
+/// incident, without making one of its own.
+fn an_alert_in_two_groups_is_one_window(app: &TestApp) {
+    app.component("api");
+    rule(app);
+    app.clock.set(at("2026-03-10T10:30:00Z"));
+    let firing = alert("firing", "critical", "2026-03-10T10:00:00Z", NEVER);
+    let resolved = alert(
+        "resolved",
+        "critical",
+        "2026-03-10T10:00:00Z",
+        "2026-03-10T10:20:00Z",
+    );
+    let in_group = |group: &str, status: &str, alert: &Value| {
+        let mut d = delivery(status, vec![alert.clone()]);
+        d["groupKey"] = json!(group);
+        d
+    };
+    let first = post(app, &in_group("{}:{team=\"api\"}", "firing", &firing));
+    let incident = first["incident_id"].clone();
+    let second = post(app, &in_group("{}:{team=\"oncall\"}", "firing", &firing));
+    assert_eq!(second["applied"], 1);
+    assert_eq!(second["incident_id"], json!(null), "no incident of its own");
+    let closed = post(
+        app,
+        &in_group("{}:{team=\"oncall\"}", "resolved", &resolved),
+    );
+    assert_eq!(closed["incident_id"], incident, "{closed}");
+    assert_eq!(
+        windows(app, &incident),
+        vec![win(
+            "major_outage",
+            "2026-03-10T10:00:00Z",
+            json!("2026-03-10T10:20:00Z")
+        )]
+    );
+    let shown = app
+        .get(&format!("/v1/incidents/{incident}"), Role::Viewer)
+        .body;
+    assert_eq!(shown["status"], "resolved");
+    let all = app.get("/v1/incidents", Role::Viewer).body["items"].clone();
+    assert_eq!(all.as_array().unwrap().len(), 1, "{all}");
+    // The audit log says the first group's incident changed.
+    let audit = app.get("/v1/audit?entity=incident", Role::Admin).body["items"].clone();
+    let last = audit.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "incident.ingest");
+    assert_eq!(last["after"]["status"], "resolved");
+    // The first group resolving it too changes nothing more.
+    let again = post(app, &in_group("{}:{team=\"api\"}", "resolved", &resolved));
+    assert_eq!(again["applied"], 1);
+    assert_eq!(windows(app, &incident).len(), 1);
+}
+
 fn resolved_before_firing_leaves_one_closed_window(app: &TestApp) {
     app.component("api");
     rule(app);
@@ -452,6 +506,7 @@ mod bounded {
 crate::both!(
     alerts_open_change_and_close_windows_once,
     resolved_before_firing_leaves_one_closed_window,
+    an_alert_in_two_groups_is_one_window,
     unmatched_notifications_wait_for_a_rule,
     rules_and_bad_deliveries,
 );
