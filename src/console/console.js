@@ -34,13 +34,18 @@ function may(roles) {
 }
 
 // Forgets the token and everything the pages showed.
-function signOut(why) {
+function forget() {
   sessionStorage.removeItem("token");
   for (const form of document.forms) form.reset();
   for (const el of document.querySelectorAll("main ul, main dl, main tbody, #uptime")) el.replaceChildren();
   $("preview-result").hidden = true;
   $("run-state").textContent = "—";
   monthPeriod = null;
+  creditsQuery = null;
+}
+
+function signOut(why) {
+  forget();
   say(why || "");
   show();
 }
@@ -91,6 +96,16 @@ function describe(input, error) {
 // Bumped on every navigation: an answer to a call made before it belongs to a page that is gone.
 let navigation = 0;
 
+// For a page's loader: passes on what an await answered while the page is still the one shown,
+// and stops the loader quietly once the person has moved on.
+function stillOn() {
+  const page = navigation;
+  return (answer) => {
+    if (page !== navigation) throw new Quiet("stale");
+    return answer;
+  };
+}
+
 // A call with the person's token; problems become errors naming the field the API names.
 async function call(path, options = {}) {
   const token = sessionStorage.getItem("token");
@@ -99,18 +114,24 @@ async function call(path, options = {}) {
   // A write carries a key, so a request the network retries is answered, not done twice.
   if (options.method && options.method !== "GET" && options.key !== false) headers["Idempotency-Key"] = newKey();
   const page = navigation;
-  const response = await fetch(path, { method: options.method, body: options.body, headers });
-  // Signed out (or in as someone else) while the call was on its way: its answer is stale.
-  if (sessionStorage.getItem("token") !== token || page !== navigation) throw new Quiet("stale");
+  const reading = !options.method || options.method === "GET";
+  // A call that hangs gives up after a minute, so its button works again (reports take longer).
+  const signal = options.timeout === false ? undefined : AbortSignal.timeout(60000);
+  const response = await fetch(path, { method: options.method, body: options.body, headers, signal });
+  // Signed out (or in as someone else) while the call was on its way: its answer is stale. A
+  // read for a page left is too; a write's answer is still told (it happened).
+  if (sessionStorage.getItem("token") !== token) throw new Quiet("stale");
+  if (reading && page !== navigation) throw new Quiet("stale");
   if (response.status === 401) {
     signOut("Your sign-in has ended; sign in again.");
     throw new Quiet("signed out");
   }
   if (!response.ok) {
     const body = await response.json().catch(() => null);
-    const error = new Error((body && (body.field ? body.field + ": " : "") + body.detail) || response.statusText);
+    const detail = (body && body.detail) || "HTTP " + response.status;
+    const error = new Error((body && body.field ? body.field + ": " : "") + detail);
     error.field = body && body.field;
-    error.detail = body && body.detail;
+    error.detail = detail;
     throw error;
   }
   return response;
@@ -162,7 +183,7 @@ function onClick(button, work) {
 
 // A report saved under the name the API gives it.
 async function download(path) {
-  const response = await call(path);
+  const response = await call(path, { timeout: false });
   const name = (response.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
   const file = name ? name[1] : "report.csv";
   const url = URL.createObjectURL(await response.blob());
@@ -244,14 +265,14 @@ function lastMonth() {
 let monthPeriod = null;
 const PERIOD_ERRORS = { period: "period-error" };
 
-async function showMonth() {
-  const period = $("period").value.trim();
+// The month `period` (what is typed, unless given).
+async function showMonth(period = $("period").value.trim()) {
+  const fresh = stillOn();
   const q = "period=" + encodeURIComponent(period);
   let runs;
   try {
-    runs = await api("/v1/credit-runs?" + q + "&limit=500");
+    runs = fresh(await api("/v1/credit-runs?" + q + "&limit=500"));
   } catch (e) {
-    monthPeriod = null;
     return reportAt(PERIOD_ERRORS, e);
   }
   clearErrors(PERIOD_ERRORS);
@@ -269,11 +290,11 @@ async function showMonth() {
       (run.problem ? " It failed: " + run.problem.detail : ""));
     list("totals", Object.entries(run.totals).map(([currency, amount]) => amount + " " + currency));
   }
-  const [summary, credits, exposure] = await Promise.all([
+  const [summary, credits, exposure] = fresh(await Promise.all([
     api("/v1/credits/summary?" + q),
     api("/v1/credits?" + q + "&limit=100"),
     api("/v1/exposure?" + q + "&limit=20"),
-  ]);
+  ]));
   list("counts", summary.items.map((s) => s.status + ": " + s.credits + " (" + money(s.amount) + ")"));
   links("credits", credits.items.map((c) => [
     "#credit/" + c.id,
@@ -293,8 +314,9 @@ async function onMonth(work) {
     say("Show a period first.");
     return;
   }
-  await work(monthPeriod);
-  await showMonth();
+  const period = monthPeriod;
+  await work(period);
+  await showMonth(period);
 }
 
 async function waitForRun(run) {
@@ -305,7 +327,7 @@ async function waitForRun(run) {
   say("Credit run " + run.id + " " + run.state + "." + (run.problem ? " " + run.problem.detail : ""));
 }
 
-onSubmit("period-form", showMonth);
+onSubmit("period-form", () => showMonth());
 // A preview is only a read: it carries no Idempotency-Key.
 onClick("preview", () => onMonth(async (period) => {
   const p = await api("/v1/credit-runs", {
@@ -376,11 +398,12 @@ function creditRow(c) {
 // The first page of credits for the filters as they are now, or the next page of those shown;
 // the credits in `keep` stay selected.
 async function showCredits(more, keep = new Set()) {
+  const fresh = stillOn();
   const q = more ? new URLSearchParams(creditsQuery) : filters();
   if (more) q.set("after", creditsNext);
   let page;
   try {
-    page = await api("/v1/credits?" + q);
+    page = fresh(await api("/v1/credits?" + q));
   } catch (e) {
     return reportAt(FILTER_ERRORS, e);
   }
@@ -401,8 +424,21 @@ function selected() {
   return [...document.querySelectorAll("#credit-rows .pick:checked")].map((b) => Number(b.value));
 }
 
+// The first page of the credits shown, again (not what the filters say now, if changed since).
+async function reloadCredits(keep) {
+  if (creditsQuery) {
+    const [period, status, kind, customer] = ["period", "status", "kind", "customer"]
+      .map((name) => new URLSearchParams(creditsQuery).get(name) || "");
+    $("filter-period").value = period;
+    $("filter-status").value = status;
+    $("filter-kind").value = kind;
+    $("filter-customer").value = customer;
+  }
+  await showCredits(false, keep);
+}
+
 // Runs `work` on the selected credits, then shows the list again; when it fails, with the
-// selection kept, to correct and try again.
+// selection on this page kept, to correct and try again.
 async function onSelected(work) {
   const ids = selected();
   if (ids.length === 0) {
@@ -412,10 +448,10 @@ async function onSelected(work) {
   try {
     await work(ids);
   } catch (e) {
-    await showCredits(false, new Set(ids));
+    await reloadCredits(new Set(ids));
     throw e;
   }
-  await showCredits(false);
+  await reloadCredits(new Set());
 }
 
 onSubmit("credit-filters", () => showCredits(false));
@@ -446,7 +482,11 @@ onSubmit("apply-selected-form", () => {
       try {
         await post("/v1/credits/" + id + "/apply", { billing_reference: reference });
       } catch (e) {
-        if (done > 0) say("Marked " + done + " of " + ids.length + " credits applied; credit " + id + " was not.");
+        if (done > 0) {
+          const partly = "Marked " + done + " of " + ids.length + " credits applied; credit " + id + " was not: ";
+          e.message = partly + e.message;
+          e.detail = partly + e.detail;
+        }
         throw e;
       }
       done += 1;
@@ -506,7 +546,8 @@ async function showCredit(id) {
   $("credit-title").textContent = "Credit " + id;
   for (const el of ["credit-figures", "credit-summary", "credit-history"]) $(el).replaceChildren();
   for (const move of Object.keys(MOVES)) $(move).hidden = true;
-  const credit = await api("/v1/credits/" + encodeURIComponent(id));
+  const fresh = stillOn();
+  const credit = fresh(await api("/v1/credits/" + encodeURIComponent(id)));
   $("credit-title").textContent = "Credit " + credit.id + ": " + credit.customer + ", " + credit.period;
   $("credit-customer").textContent = "Customer " + credit.customer;
   $("credit-customer").href = "#customer/" + encodeURIComponent(credit.customer);
@@ -522,7 +563,7 @@ async function showCredit(id) {
   // The statement and why: the API may not be able to explain it (its subscription has ended).
   let why;
   try {
-    why = await api("/v1/credits/" + encodeURIComponent(id) + "/explanation");
+    why = fresh(await api("/v1/credits/" + encodeURIComponent(id) + "/explanation"));
   } catch (e) {
     if (e instanceof Quiet) throw e;
     list("credit-summary", ["No explanation: " + e.message]);
@@ -582,11 +623,12 @@ async function showCustomer(id) {
   $("customer-title").textContent = "Customer " + id;
   for (const el of ["customer-subscriptions", "customer-statements", "customer-credits"]) $(el).replaceChildren();
   const path = "/v1/customers/" + encodeURIComponent(id);
-  const [customer, subscriptions, credits] = await Promise.all([
+  const fresh = stillOn();
+  const [customer, subscriptions, credits] = fresh(await Promise.all([
     api(path),
     api(path + "/subscriptions?limit=500"),
     api("/v1/credits?customer=" + encodeURIComponent(id) + "&limit=500"),
-  ]);
+  ]));
   $("customer-title").textContent = customer.name + " (" + customer.external_id +
     (customer.region ? ", " + customer.region : "") + ")";
   $("customer-subscriptions").replaceChildren(...subscriptions.items.map((s) =>
@@ -597,7 +639,7 @@ async function showCustomer(id) {
   ]));
   const last = monthPeriod || lastMonth();
   const periods = [0, 1, 2].map((back) => monthsBefore(last, back));
-  const statements = await Promise.all(periods.map((p) => api(path + "/statement?period=" + p)));
+  const statements = fresh(await Promise.all(periods.map((p) => api(path + "/statement?period=" + p))));
   list("customer-statements", statements.flatMap((st) => st.subscriptions.length === 0
     ? [st.period + ": no subscription active"]
     : st.subscriptions.map((s) =>
@@ -636,15 +678,16 @@ async function fillChoices() {
 }
 
 async function showIncidents() {
-  const keys = await fillChoices();
-  const [ongoing, uptime] = await Promise.all([
+  const fresh = stillOn();
+  const keys = fresh(await fillChoices());
+  const [ongoing, uptime] = fresh(await Promise.all([
     api("/v1/incidents?ongoing=true&limit=100"),
     Promise.all(keys.map((k) => api("/v1/components/" + encodeURIComponent(k) +
       "/uptime?days=90&timezone=" + encodeURIComponent(ZONE)))),
-  ]);
+  ]));
   // The rest: incidents with impact since the first day the bars show, newest first.
   const from = uptime.length ? uptime[0].items[0].start : null;
-  const recent = from ? await api("/v1/incidents?limit=500&from=" + encodeURIComponent(from)) : { items: [] };
+  const recent = from ? fresh(await api("/v1/incidents?limit=500&from=" + encodeURIComponent(from))) : { items: [] };
   const open = new Set(ongoing.items.map((i) => i.id));
   $("ongoing-incidents").replaceChildren(...ongoing.items.map(incidentLine));
   if (ongoing.items.length === 0) list("ongoing-incidents", ["Nothing is going on."]);
@@ -806,7 +849,8 @@ function windowItem(incident, w) {
 
 async function showIncident(id) {
   $("incident-title").textContent = "Incident " + id;
-  const [incident] = await Promise.all([api("/v1/incidents/" + id), fillChoices()]);
+  const fresh = stillOn();
+  const [incident] = fresh(await Promise.all([api("/v1/incidents/" + id), fillChoices()]));
   $("incident-title").textContent = "Incident " + incident.id + ": " + incident.title;
   $("incident-status").textContent = "Status: " + incident.status + "; last changed ";
   $("incident-status").append(when(incident.updated_at));
@@ -856,11 +900,14 @@ const ROUTES = [
   [/^#incident\/(\d+)$/, "incident-page", showIncident],
   [/^#incidents$/, "incidents-page", showIncidents],
   [/^#credits$/, "credits-page", () => {
-    if (!$("filter-period").value && monthPeriod) $("filter-period").value = monthPeriod;
+    if (!creditsQuery && monthPeriod) $("filter-period").value = monthPeriod;
     return showCredits(false);
   }],
   [/^/, "month-page", showMonth],
 ];
+
+// Each page's heading as the page has it before it loads.
+const HEADINGS = new Map([...document.querySelectorAll("main h2")].map((h) => [h, h.textContent]));
 
 // Shows the page the address names, fresh: its forms empty, no problem left from before.
 function show() {
@@ -890,31 +937,39 @@ function show() {
     for (const el of $(page).querySelectorAll("ul, dl, tbody, #uptime")) el.replaceChildren();
     for (const el of $(page).querySelectorAll("#run-state, #incident-status, #credit-count")) el.textContent = "";
     const heading = $(page).querySelector("h2");
+    heading.textContent = HEADINGS.get(heading);
+    $("credit-customer").textContent = "";
+    $("more-credits").hidden = true;
     document.title = heading.textContent + " · sla-ledger";
     for (const a of document.querySelectorAll("nav a")) {
       if (a.getAttribute("href") === "#" + page.replace(/-page$/, "")) a.setAttribute("aria-current", "page");
       else a.removeAttribute("aria-current");
     }
-    Promise.resolve().then(() => load(m[1])).catch(report);
+    // The title names what the page shows once it is loaded (a credit, a customer, a month).
+    const fresh = stillOn();
+    Promise.resolve().then(() => load(m[1])).then(fresh).then(() => {
+      document.title = heading.textContent + " · sla-ledger";
+    }).catch(report);
     return;
   }
 }
 
+// A pasted token is tried before it is kept: one the API refuses leaves the person signed out,
+// told why, with the token still in the box to look at.
 onSubmit("sign-in-form", async () => {
   const token = $("token").value.trim();
   if (!claims(token)) {
     say("That is not a token.");
     return;
   }
-  sessionStorage.setItem("token", token);
-  $("token").value = "";
-  try {
-    await api("/v1/components?limit=1");
-  } catch (e) {
-    // Refused (a role the API does not know, say): not signed in.
-    sessionStorage.removeItem("token");
-    throw e;
+  const response = await fetch("/v1/components?limit=1", { headers: { Authorization: "Bearer " + token } });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    say("That token was refused: " + ((body && body.detail) || "HTTP " + response.status));
+    return;
   }
+  forget();
+  sessionStorage.setItem("token", token);
   say("");
   show();
 });
@@ -925,7 +980,8 @@ async function start() {
   const code = location.hash.startsWith("#link=") ? location.hash.slice(6) : "";
   if (code) {
     history.replaceState(null, "", location.pathname);
-    sessionStorage.removeItem("token");
+    // Whoever was signed in here is not any more, whether the link works or not.
+    forget();
     try {
       const response = await fetch("/v1/sign-in/" + encodeURIComponent(code), { method: "POST" });
       const body = await response.json();

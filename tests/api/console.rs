@@ -286,6 +286,10 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     );
     b.sees("credit-summary", "The credit is 30.00 USD.");
     b.sees("credit-history", "credit.create by billing-user");
+    until("the title to name the credit", || {
+        let title = b.run("return document.title;");
+        (title.as_str()? == "Credit 1: acme, 2026-01 · sla-ledger").then_some(())
+    });
     b.click("back");
     b.sees("run-state", "succeeded");
     b.click("sign-out");
@@ -319,6 +323,11 @@ fn billing_runs_the_month_and_a_viewer_sees_no_controls(app: &TestApp) {
     b.click("show");
     b.sees("message", "sign in again");
     assert!(b.displayed("token"));
+    // Pasting it is refused, with the reason, and nobody is signed in.
+    b.type_into("token", &expired);
+    b.click("sign-in");
+    b.sees("message", "That token was refused: ");
+    assert!(b.displayed("token") && !b.displayed("who"));
 }
 
 /// `sla-ledger token --link` for this test's service and database.
