@@ -366,10 +366,13 @@ const PICKERS = $("pick-column").dataset.roles;
 let creditsQuery = null;
 let creditsNext = null;
 
+// The list's query parameters and the inputs that set them.
+const FILTERS = [["period", "filter-period"], ["status", "filter-status"], ["kind", "filter-kind"],
+  ["customer", "filter-customer"]];
+
 function filters() {
   const q = new URLSearchParams({ limit: "100" });
-  for (const [name, id] of [["period", "filter-period"], ["status", "filter-status"],
-    ["kind", "filter-kind"], ["customer", "filter-customer"]]) {
+  for (const [name, id] of FILTERS) {
     if ($(id).value.trim()) q.set(name, $(id).value.trim());
   }
   return q;
@@ -427,12 +430,8 @@ function selected() {
 // The first page of the credits shown, again (not what the filters say now, if changed since).
 async function reloadCredits(keep) {
   if (creditsQuery) {
-    const [period, status, kind, customer] = ["period", "status", "kind", "customer"]
-      .map((name) => new URLSearchParams(creditsQuery).get(name) || "");
-    $("filter-period").value = period;
-    $("filter-status").value = status;
-    $("filter-kind").value = kind;
-    $("filter-customer").value = customer;
+    const shown = new URLSearchParams(creditsQuery);
+    for (const [name, id] of FILTERS) $(id).value = shown.get(name) || "";
   }
   await showCredits(false, keep);
 }

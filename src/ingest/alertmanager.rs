@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Incoming;
 use super::rules::Source;
+use super::{Incoming, nonempty};
 use crate::domain::{Invalid, parse_instant};
 
 /// What Alertmanager posts. Fields not named here (`receiver`, `externalURL`, Grafana's
@@ -63,9 +63,7 @@ pub fn incoming(delivery: &Delivery, now: i64) -> Result<Vec<Incoming>, Invalid>
             "must be \"4\" (Alertmanager) or \"1\" (Grafana alerting)",
         ));
     }
-    if delivery.group_key.is_empty() {
-        return Err(Invalid::new("groupKey", "must not be empty"));
-    }
+    nonempty("groupKey", &delivery.group_key)?;
     let incident = format!("alertmanager-{}", &sha256(&delivery.group_key)[..32]);
     let title = title(delivery);
     let mut out = Vec::with_capacity(delivery.alerts.len());

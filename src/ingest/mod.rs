@@ -134,6 +134,14 @@ pub fn latest_step(
     }
 }
 
+/// A field a source must fill: an id, a group key.
+pub fn nonempty(field: &str, value: &str) -> Result<(), crate::domain::Invalid> {
+    if value.is_empty() {
+        return Err(crate::domain::Invalid::new(field, "must not be empty"));
+    }
+    Ok(())
+}
+
 /// Text for a title: control characters turned into spaces, cut to 200 characters; `default`
 /// when blank.
 pub fn title_of(text: Option<&str>, default: &str) -> String {

@@ -9,8 +9,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::Incoming;
 use super::rules::Source;
+use super::{Incoming, nonempty};
 use crate::domain::{Invalid, parse_instant};
 
 /// Whether `header` carries a signature of `body` by one of `secrets`, compared in constant
@@ -87,15 +87,11 @@ pub fn incoming(webhook: &Webhook) -> Result<Option<Incoming>, Invalid> {
     if !resolved && !STILL_DOWN.contains(&event.event_type.as_str()) {
         return Ok(None);
     }
-    if event.id.is_empty() {
-        return Err(Invalid::new("event.id", "must not be empty"));
-    }
+    nonempty("event.id", &event.id)?;
     let at = parse_instant("event.occurred_at", &event.occurred_at)?;
     let data: IncidentData = serde_json::from_value(event.data.clone())
         .map_err(|e| Invalid::new("event.data", format!("is not an incident: {e}")))?;
-    if data.id.is_empty() {
-        return Err(Invalid::new("event.data.id", "must not be empty"));
-    }
+    nonempty("event.data.id", &data.id)?;
     let start = parse_instant("event.data.created_at", &data.created_at)?;
     let mut labels = BTreeMap::from([
         ("service".to_owned(), data.service.summary.clone()),

@@ -183,9 +183,10 @@ fn plan(
         )
     };
     if n.at > now + FUTURE_SLACK_SECONDS {
-        return Ok(Err(
-            "it says something happens more than 5 minutes in the future".into(),
-        ));
+        return Ok(Err(format!(
+            "it says something happens more than {} minutes in the future",
+            FUTURE_SLACK_SECONDS / 60
+        )));
     }
     if n.source != Source::Statuspage {
         return Ok(matched(conn, rules, n)?.map(|m| Plan::Windows {

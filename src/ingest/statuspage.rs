@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::Incoming;
 use super::rules::Source;
+use super::{Incoming, nonempty};
 use crate::domain::{Invalid, parse_instant};
 use crate::engine::Severity;
 
@@ -55,13 +55,6 @@ fn field<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Invalid> {
     serde_json::from_value(body[name].clone())
         .map_err(|e| Invalid::new(name, format!("is not what Statuspage sends: {e}")))
-}
-
-fn nonempty(field: &str, value: &str) -> Result<(), Invalid> {
-    if value.is_empty() {
-        return Err(Invalid::new(field, "must not be empty"));
-    }
-    Ok(())
 }
 
 /// A component status as the import reads it: the severity it opens, none for `operational`.
